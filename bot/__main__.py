@@ -1,0 +1,46 @@
+"""python -m bot: start the bot, or exit with one clear line on a configuration problem."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import discord
+from pydantic import ValidationError
+
+from bot.config import Settings
+from bot.core.storage import DatabaseTooNewError
+from bot.settings_errors import describe_settings_error
+
+
+def main() -> int:
+    try:
+        settings = Settings()  # type: ignore[call-arg]  # values come from the environment
+    except ValidationError as exc:
+        print(describe_settings_error(exc), file=sys.stderr)
+        return 2
+    from bot import app  # after settings: a config error should not wait for heavy imports
+
+    try:
+        asyncio.run(app.run(settings))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        return 0
+    except discord.LoginFailure:
+        print("Configuration error: Discord refused DISCORD_TOKEN.", file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print(
+            "Configuration error: the bot asked for an intent it is not granted.", file=sys.stderr
+        )
+        return 2
+    except DatabaseTooNewError as exc:
+        print(f"Configuration error: DATABASE_PATH: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"Start-up error: {type(exc).__name__}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

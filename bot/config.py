@@ -1,0 +1,79 @@
+"""Settings read from the environment and a `.env` file (the environment wins)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.core.mj.schemas import BotType, SpeedMode
+
+
+class AuthStyle(StrEnum):
+    BEARER = "bearer"  # Authorization: Bearer <key> (aggregators)
+    MJ_API_SECRET = "mj-api-secret"  # mj-api-secret: <key> (a proxy reached directly)
+
+
+class ButtonPolicy(StrEnum):
+    OWNER = "owner"  # only the user who started the job may press its buttons
+    ANYONE = "anyone"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    discord_token: SecretStr
+    mj_api_base_url: AnyHttpUrl
+    mj_api_key: SecretStr
+    database_path: Path = Path("data/bot.db")
+    discord_guild_id: int | None = None
+
+    mj_auth_style: AuthStyle = AuthStyle.BEARER
+    mj_speed_mode: SpeedMode = SpeedMode.NONE
+    mj_bot_type: BotType = BotType.MID_JOURNEY
+
+    poll_interval_seconds: float = Field(3.0, gt=0, le=60)
+    task_deadline_seconds: float = Field(3600.0, gt=0)
+    request_timeout_seconds: float = Field(30.0, gt=0, le=300)
+    max_image_bytes: int = Field(8 * 1024 * 1024, gt=0)
+    edit_interval_seconds: float = Field(5.0, ge=0, le=60)
+    button_policy: ButtonPolicy = ButtonPolicy.OWNER
+    log_level: str = "INFO"
+
+    @field_validator("mj_api_base_url", mode="before")
+    @classmethod
+    def _strip_mj_suffix(cls, value: object) -> object:
+        # Operators often paste ".../mj" or a trailing slash; the client adds "/mj" itself.
+        if isinstance(value, str):
+            value = value.strip().rstrip("/")
+            if value.endswith("/mj"):
+                value = value[: -len("/mj")]
+        return value
+
+    @field_validator("discord_guild_id", mode="before")
+    @classmethod
+    def _blank_guild_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("discord_token", "mj_api_key")
+    @classmethod
+    def _not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @property
+    def api_root(self) -> str:
+        return str(self.mj_api_base_url).rstrip("/")

@@ -1,0 +1,137 @@
+"""User-facing text in English and Simplified Chinese, chosen by the interaction's locale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+EN = "en"
+ZH = "zh"
+
+_TEXT: dict[str, tuple[str, str]] = {
+    # job states
+    "state.waiting": ("Waiting to start", "等待开始"),
+    "state.queued": ("Queued, {ahead} ahead", "排队中，前面还有 {ahead} 个任务"),
+    "state.progress": ("{progress}%", "{progress}%"),
+    "state.modal": (
+        "Waiting for your input: press ✏️ to edit the prompt",
+        "等待你的输入：点击 ✏️ 编辑提示词",
+    ),
+    "state.failed": ("Failed: {reason}", "失败：{reason}"),
+    "state.cancelled": ("Cancelled", "已取消"),
+    "state.timed_out": (
+        "Failed: the aggregator did not finish in time",
+        "失败：服务商未能按时完成任务",
+    ),
+    "state.interrupted": (
+        "Failed: the bot restarted before the task was confirmed; nothing more will happen",
+        "失败：机器人在任务确认前重启，此任务不会继续",
+    ),
+    "result.by": ("by {user}", "来自 {user}"),
+    "result.upscale": ("Image #{n}", "图片 #{n}"),
+    "result.describe_title": ("Describe", "图生文"),
+    "result.shorten_title": ("Shortened prompts", "精简提示词"),
+    "result.blend": ("Blend", "混图"),
+    "result.image_link": ("Full image", "完整图片"),
+    "button.edit_prompt": ("Edit prompt", "编辑提示词"),
+    # modals
+    "modal.prompt_title": ("Imagine", "绘图"),
+    "modal.zoom_title": ("Custom Zoom", "自定义缩放"),
+    "modal.region_title": ("Vary (Region)", "局部重绘"),
+    "modal.remix_title": ("Remix prompt", "Remix 提示词"),
+    "modal.prompt_label": ("Prompt", "提示词"),
+    "modal.region_label": ("Region to repaint", "重绘区域"),
+    "modal.region_hint": (
+        "left, right, top, bottom, center, or x1,y1,x2,y2 in % (e.g. 10,10,60,60)",
+        "left/right/top/bottom/center，或百分比 x1,y1,x2,y2（如 10,10,60,60）",
+    ),
+    # refusals
+    "error.prompt_empty": ("The prompt is empty.", "提示词不能为空。"),
+    "error.prompt_too_long": (
+        "The prompt is too long ({length} characters, at most {max}).",
+        "提示词过长（{length} 个字符，最多 {max} 个）。",
+    ),
+    "error.image_count": (
+        "Please give between {min} and {max} images (you gave {count}).",
+        "请提供 {min} 到 {max} 张图片（你提供了 {count} 张）。",
+    ),
+    "error.image_not_supported": (
+        "Image {position} is not a PNG, JPEG, WEBP or GIF picture.",
+        "第 {position} 张图片不是 PNG、JPEG、WEBP 或 GIF 格式。",
+    ),
+    "error.image_too_large": (
+        "Image {position} is larger than {max_mb} MB.",
+        "第 {position} 张图片超过 {max_mb} MB。",
+    ),
+    "error.image_unreadable": (
+        "Image {position} could not be downloaded from Discord. Please try again.",
+        "无法从 Discord 下载第 {position} 张图片，请重试。",
+    ),
+    "error.not_owner": (
+        "Only {owner} can use these buttons.",
+        "只有 {owner} 可以使用这些按钮。",
+    ),
+    "error.button_unknown": (
+        "This button no longer belongs to a known job.",
+        "这个按钮对应的任务已不存在。",
+    ),
+    "error.button_unsupported": (
+        "This button is not supported by the bot.",
+        "机器人不支持这个按钮。",
+    ),
+    "error.already_pressed": (
+        "Already on it: that button was just pressed.",
+        "已在处理：这个按钮刚刚被点击过。",
+    ),
+    "error.job_not_ready": (
+        "That job is not ready for this yet.",
+        "该任务当前还不能执行此操作。",
+    ),
+    "error.region_invalid": (
+        "I could not read that region. Use left, right, top, bottom, center or x1,y1,x2,y2.",
+        "无法识别该区域。请使用 left/right/top/bottom/center 或 x1,y1,x2,y2。",
+    ),
+    "error.banned": (
+        "The aggregator refused the prompt: banned word “{word}”.",
+        "提示词被拒绝：包含敏感词“{word}”。",
+    ),
+    "error.banned_unknown": (
+        "The aggregator refused the prompt as not allowed.",
+        "提示词被拒绝：包含不允许的内容。",
+    ),
+    "error.queue_full": (
+        "The aggregator's queue is full. Please try again in a minute.",
+        "服务商队列已满，请稍后再试。",
+    ),
+    "error.rate_limited": (
+        "The aggregator is busy. Please try again in a minute.",
+        "服务商繁忙，请稍后再试。",
+    ),
+    "error.misconfigured": (
+        "The bot is misconfigured (its API key was refused). The server owner has been told.",
+        "机器人配置有误（API 密钥被拒绝），已通知管理员。",
+    ),
+    "error.unavailable": (
+        "The aggregator is not reachable right now. Please try again later.",
+        "暂时无法连接服务商，请稍后再试。",
+    ),
+    "error.refused": ("The aggregator refused: {reason}", "服务商拒绝了请求：{reason}"),
+    "error.unexpected": (
+        "Something went wrong on our side. Please try again.",
+        "出现了内部错误，请重试。",
+    ),
+}
+
+
+def language(locale: str | None) -> str:
+    """Discord locale ("zh-CN", "en-US", ...) to one of our two languages."""
+    return ZH if locale and locale.lower().startswith("zh") else EN
+
+
+def t(key: str, locale: str | None, **params: Any) -> str:
+    english, chinese = _TEXT[key]
+    template = chinese if language(locale) == ZH else english
+    return template.format(**params)
+
+
+def keys() -> list[str]:
+    return list(_TEXT)

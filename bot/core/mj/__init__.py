@@ -1,0 +1,1 @@
+"""The aggregator API: client, wire models and errors."""

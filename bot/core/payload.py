@@ -1,0 +1,37 @@
+"""MessagePayload: everything the Discord layer needs to show a job, and nothing Discord."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MODAL_BUTTON = "m"  # route of the "edit prompt" button of a job waiting in MODAL
+
+
+@dataclass(frozen=True)
+class ButtonSpec:
+    job_id: int
+    route: str  # a button index as text, or MODAL_BUTTON
+    label: str
+    emoji: str
+    style: int
+    row: int
+
+
+@dataclass(frozen=True)
+class EmbedSpec:
+    title: str | None = None
+    description: str | None = None
+    colour: int | None = None
+    footer: str | None = None
+    thumbnail_url: str | None = None
+
+
+@dataclass(frozen=True)
+class MessagePayload:
+    content: str
+    embed: EmbedSpec | None = None
+    image_url: str | None = None  # preview or result image
+    attach_image: bool = False  # download image_url and upload it (results: links expire)
+    image_name: str = "image.png"
+    buttons: tuple[ButtonSpec, ...] = field(default_factory=tuple)
+    final: bool = False  # never coalesced away

@@ -1,0 +1,174 @@
+"""Pure rendering: (job, buttons, locale) -> MessagePayload. No I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.core.buttons import ButtonRoute, classify
+from bot.core.i18n import t
+from bot.core.payload import MODAL_BUTTON, ButtonSpec, EmbedSpec, MessagePayload
+from bot.core.prompts import describe_prompts, shortened_prompts
+from bot.core.storage import Job, JobKind, JobStatus, StoredButton
+from bot.core.tracker import INTERRUPTED_REASON, TIMED_OUT_REASON
+
+MAX_ROWS = 5
+MAX_PER_ROW = 5
+MAX_CONTENT = 2000
+MAX_DESCRIPTION = 4096
+FAILED_COLOUR = 0xE74C3C
+RESULT_COLOUR = 0x5865F2
+_KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣")
+_UPSCALE = re.compile(r"MJ::JOB::upsample::(\d)::")
+
+
+def render(job: Job, buttons: Sequence[StoredButton], locale: str | None = None) -> MessagePayload:
+    locale = locale or job.locale
+    headline = _headline(job, locale)
+    status = job.status
+    if status is JobStatus.SUCCESS:
+        return _success(job, buttons, headline, locale)
+    if status in (JobStatus.FAILURE, JobStatus.CANCEL):
+        embed = EmbedSpec(description=_fail_text(job, locale), colour=FAILED_COLOUR)
+        return MessagePayload(content=headline, embed=embed, final=True)
+    if status is JobStatus.MODAL:
+        edit = ButtonSpec(job.id, MODAL_BUTTON, t("button.edit_prompt", locale), "✏️", 1, 0)
+        text = f"{headline} ({t('state.modal', locale)})"
+        return MessagePayload(content=_clip(text, MAX_CONTENT), buttons=(edit,), final=True)
+    if status is JobStatus.IN_PROGRESS:
+        text = f"{headline} ({t('state.progress', locale, progress=job.progress)})"
+        return MessagePayload(content=_clip(text, MAX_CONTENT), image_url=job.image_url)
+    if job.queue_position:
+        state = t("state.queued", locale, ahead=job.queue_position)
+    else:
+        state = t("state.waiting", locale)
+    return MessagePayload(content=_clip(f"{headline} ({state})", MAX_CONTENT))
+
+
+def _headline(job: Job, locale: str) -> str:
+    user = f"<@{job.user_id}>"
+    if job.kind is JobKind.BLEND:
+        subject = t("result.blend", locale)
+    elif job.kind is JobKind.DESCRIBE:
+        subject = t("result.describe_title", locale)
+    else:
+        subject = _escape(job.prompt) or t("result.blend", locale)
+    label = _action_label(job, locale)
+    parts = [f"**{subject}**", "-"]
+    if label:
+        parts.append(label)
+    parts.append(user)
+    return " ".join(parts)
+
+
+def _action_label(job: Job, locale: str) -> str:
+    if job.kind is not JobKind.ACTION:
+        return ""
+    custom_id = str(job.options.get("custom_id", ""))
+    upscale = _UPSCALE.match(custom_id)
+    if upscale:
+        return t("result.upscale", locale, n=upscale.group(1))
+    label = str(job.options.get("label") or job.options.get("emoji") or "")
+    return label
+
+
+def _success(
+    job: Job, buttons: Sequence[StoredButton], headline: str, locale: str
+) -> MessagePayload:
+    specs = layout_buttons(job.id, buttons)
+    if job.kind in (JobKind.DESCRIBE, JobKind.SHORTEN):
+        return _prompt_list(job, headline, specs, locale)
+    return MessagePayload(
+        content=_clip(headline, MAX_CONTENT),
+        image_url=job.image_url,
+        attach_image=job.image_url is not None,
+        image_name=f"mj_{job.task_id or job.id}.png",
+        buttons=specs,
+        final=True,
+    )
+
+
+def _prompt_list(
+    job: Job, headline: str, specs: tuple[ButtonSpec, ...], locale: str
+) -> MessagePayload:
+    if job.kind is JobKind.SHORTEN:
+        prompts, title = shortened_prompts(job.final_prompt), t("result.shorten_title", locale)
+    else:
+        prompts, title = describe_prompts(job.final_prompt), t("result.describe_title", locale)
+    lines = [
+        f"{_KEYCAPS[i] if i < len(_KEYCAPS) else f'{i + 1}.'} {p}" for i, p in enumerate(prompts)
+    ]
+    description = "\n\n".join(lines) or (job.final_prompt or "")
+    embed = EmbedSpec(
+        title=title,
+        description=_clip(description, MAX_DESCRIPTION),
+        colour=RESULT_COLOUR,
+        thumbnail_url=job.image_url if job.kind is JobKind.DESCRIBE else None,
+    )
+    return MessagePayload(
+        content=_clip(headline, MAX_CONTENT), embed=embed, buttons=specs, final=True
+    )
+
+
+def _fail_text(job: Job, locale: str) -> str:
+    if job.status is JobStatus.CANCEL:
+        return t("state.cancelled", locale)
+    if job.fail_reason == TIMED_OUT_REASON:
+        return t("state.timed_out", locale)
+    if job.fail_reason == INTERRUPTED_REASON:
+        return t("state.interrupted", locale)
+    return _clip(t("state.failed", locale, reason=job.fail_reason or "?"), MAX_DESCRIPTION)
+
+
+# ---------------------------------------------------------------- buttons
+
+
+def _family(custom_id: str) -> str:
+    """Buttons of one family share a row, as on Midjourney's own messages."""
+    if custom_id.startswith(("MJ::JOB::upsample::", "MJ::JOB::reroll::")):
+        return "grid-upscale"
+    if custom_id.startswith("MJ::JOB::variation::"):
+        return "grid-variation"
+    if custom_id.startswith("MJ::JOB::upsample_"):
+        return "upscale"
+    if custom_id.startswith(("MJ::JOB::low_variation", "MJ::JOB::high_variation", "MJ::Inpaint")):
+        return "vary"
+    if custom_id.startswith(("MJ::Outpaint::", "MJ::CustomZoom::")):
+        return "zoom"
+    if custom_id.startswith("MJ::JOB::pan_"):
+        return "pan"
+    return "other"
+
+
+def layout_buttons(job_id: int, buttons: Sequence[StoredButton]) -> tuple[ButtonSpec, ...]:
+    """Actionable buttons in rows of at most five, a new row per family (U/🔄, V, Vary...)."""
+    usable = [b for b in buttons if classify(b).route is not ButtonRoute.UNSUPPORTED]
+    rows: list[list[StoredButton]] = []
+    previous = None
+    for button in usable:
+        family = _family(button.custom_id)
+        if not rows or len(rows[-1]) >= MAX_PER_ROW or family != previous:
+            rows.append([])
+        rows[-1].append(button)
+        previous = family
+    if len(rows) > MAX_ROWS:  # too many families: pack densely instead
+        rows = [usable[i : i + MAX_PER_ROW] for i in range(0, len(usable), MAX_PER_ROW)]
+        rows = rows[:MAX_ROWS]
+    return tuple(
+        ButtonSpec(job_id, str(b.index), b.label, b.emoji, _style(b.style), row)
+        for row, members in enumerate(rows)
+        for b in members
+    )
+
+
+def _style(style: int) -> int:
+    return style if style in (1, 2, 3, 4) else 2
+
+
+def _escape(text: str) -> str:
+    # Prompts are shown in bold: keep users' asterisks and underscores literal.
+    return re.sub(r"([*_~`|\\])", r"\\\1", text)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

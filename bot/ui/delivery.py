@@ -1,0 +1,133 @@
+"""Putting a payload on a job's message, by whichever path still works.
+
+1. The interaction token, while it is valid (15 minutes, minus a margin).
+2. The bot token on the channel message (never expires; needs channel access).
+3. A new message in the channel, which becomes the job's message.
+A 401/404 on the token path means "switch path", never "give up".
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import discord
+
+from bot.core.payload import MessagePayload
+from bot.core.storage import Job, JobRepository, MessageKind
+from bot.ui.components import build_view
+
+log = logging.getLogger(__name__)
+
+TOKEN_MARGIN_SECONDS = 60.0  # stop using a token a minute before Discord would refuse it
+
+
+class DeliveryFailedError(Exception):
+    """No path could show the payload (no channel access and no valid token)."""
+
+
+class MessageDelivery:
+    def __init__(
+        self,
+        client: discord.Client,
+        jobs: JobRepository,
+        *,
+        token_margin: float = TOKEN_MARGIN_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self._jobs = jobs
+        self._token_margin = token_margin
+        self._clock = clock
+
+    def token_usable(self, job: Job) -> bool:
+        if not job.interaction_token or job.message_kind is MessageKind.CHANNEL:
+            return False
+        expires = job.token_expires_at or 0.0
+        return self._clock() < expires - self._token_margin
+
+    async def deliver(self, job: Job, payload: MessagePayload, image: bytes | None) -> Job:
+        """Show `payload` on the job's message; returns the job (moved if it had to)."""
+        if self.token_usable(job):
+            try:
+                await self._edit_with_token(job, payload, image)
+                return job
+            except discord.HTTPException as exc:
+                if exc.status not in (401, 404):
+                    raise
+                log.info("job %d: token path answered %s, using the bot token", job.id, exc.status)
+                job = await self._jobs.update(job.id, interaction_token=None)
+        if job.channel_id is not None and job.message_id is not None:
+            try:
+                await self._edit_channel_message(job, payload, image)
+                return job
+            except (discord.NotFound, discord.Forbidden) as exc:
+                log.info("job %d: message not editable (%s), posting anew", job.id, exc.status)
+        return await self._post_new(job, payload, image)
+
+    async def _edit_with_token(
+        self, job: Job, payload: MessagePayload, image: bytes | None
+    ) -> None:
+        assert job.interaction_token is not None and self._client.application_id is not None
+        webhook = discord.Webhook.partial(
+            self._client.application_id, job.interaction_token, client=self._client
+        )
+        target: Any = "@original" if job.message_kind is MessageKind.ORIGINAL else job.message_id
+        await webhook.edit_message(target, **message_fields(payload, image))
+
+    async def _edit_channel_message(
+        self, job: Job, payload: MessagePayload, image: bytes | None
+    ) -> None:
+        assert job.channel_id is not None and job.message_id is not None
+        channel = self._client.get_partial_messageable(job.channel_id)
+        await channel.get_partial_message(job.message_id).edit(**message_fields(payload, image))
+
+    async def _post_new(self, job: Job, payload: MessagePayload, image: bytes | None) -> Job:
+        if job.channel_id is None:
+            raise DeliveryFailedError(f"job {job.id} has no channel to post in")
+        channel = self._client.get_partial_messageable(job.channel_id)
+        fields = message_fields(payload, image)
+        files = fields.pop("attachments")
+        try:
+            message = await channel.send(files=files, **fields)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            raise DeliveryFailedError(f"job {job.id}: cannot post in its channel") from exc
+        log.info("job %d moved to new message %d", job.id, message.id)
+        return await self._jobs.update(
+            job.id,
+            message_id=message.id,
+            message_kind=MessageKind.CHANNEL,
+            interaction_token=None,
+        )
+
+
+def message_fields(payload: MessagePayload, image: bytes | None) -> dict[str, Any]:
+    """discord.py keyword arguments for a send or an edit; built fresh for every attempt
+    because a discord.File can be read only once."""
+    embeds = []
+    if payload.embed is not None:
+        spec = payload.embed
+        embed = discord.Embed(title=spec.title, description=spec.description, colour=spec.colour)
+        if spec.footer:
+            embed.set_footer(text=spec.footer)
+        if spec.thumbnail_url:
+            embed.set_thumbnail(url=spec.thumbnail_url)
+        embeds.append(embed)
+    attachments: list[discord.File] = []
+    if image is not None:
+        attachments.append(discord.File(io.BytesIO(image), filename=payload.image_name))
+    elif payload.image_url:
+        # Previews, and results too large to upload: let Discord show the URL.
+        if not embeds:
+            embeds.append(discord.Embed())
+        embeds[0].set_image(url=payload.image_url)
+    return {
+        "content": payload.content,
+        "embeds": embeds,
+        "attachments": attachments,
+        "view": build_view(payload.buttons),
+        "allowed_mentions": discord.AllowedMentions(users=False, roles=False, everyone=False),
+    }

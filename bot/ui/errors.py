@@ -1,0 +1,54 @@
+"""One place that turns exceptions into what the user reads, and what the operator logs."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.i18n import t
+from bot.core.mj.errors import (
+    MJAPIError,
+    MJAuthError,
+    MJBannedPromptError,
+    MJError,
+    MJHTTPError,
+    MJQueueFullError,
+    MJRateLimitedError,
+    MJTransportError,
+)
+from bot.core.validation import RequestRejectedError
+
+log = logging.getLogger(__name__)
+
+
+def user_message(error: BaseException, locale: str | None) -> str:
+    """Localized text for a failure; logs what only the operator should see."""
+    if isinstance(error, RequestRejectedError):
+        return rejection_message(error, locale)
+    if isinstance(error, MJBannedPromptError):
+        word = error.banned_word
+        return t("error.banned", locale, word=word) if word else t("error.banned_unknown", locale)
+    if isinstance(error, MJQueueFullError):
+        return t("error.queue_full", locale)
+    if isinstance(error, MJAuthError):
+        log.error(
+            "the aggregator refused the API key (HTTP %s: %s); check MJ_API_KEY and MJ_AUTH_STYLE",
+            error.status,
+            error,
+        )
+        return t("error.misconfigured", locale)
+    if isinstance(error, MJRateLimitedError):
+        return t("error.rate_limited", locale)
+    if isinstance(error, MJAPIError):
+        return t("error.refused", locale, reason=error.description or f"code {error.code}")
+    if isinstance(error, MJTransportError | MJHTTPError | MJError):
+        log.warning("aggregator unavailable: %s", error)
+        return t("error.unavailable", locale)
+    log.error("unexpected error", exc_info=error)
+    return t("error.unexpected", locale)
+
+
+def rejection_message(error: RequestRejectedError, locale: str | None) -> str:
+    params = dict(error.params)
+    if "owner_id" in params:
+        params["owner"] = f"<@{params.pop('owner_id')}>"
+    return t(f"error.{error.reason.value}", locale, **params)

@@ -1,0 +1,79 @@
+"""The shape every job-starting interaction shares: answer within 3 s, record, show."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import discord
+
+from bot.core.mj.errors import MJError
+from bot.core.render import render
+from bot.core.storage import Job, MessageKind, Origin
+from bot.core.validation import RequestRejectedError
+from bot.ui.errors import user_message
+from bot.ui.origin import origin_of, respond_thinking
+from bot.ui.publisher import Publisher
+
+log = logging.getLogger(__name__)
+
+Starter = Callable[["JobContext"], Awaitable[Job | list[Job]]]
+
+
+class JobContext:
+    """What a starter gets: the origin of its first job and a way to make more messages."""
+
+    def __init__(self, interaction: discord.Interaction, origin: Origin) -> None:
+        self.interaction = interaction
+        self.origin = origin
+
+    async def another_origin(self) -> Origin:
+        """A followup message for a second job started by the same interaction."""
+        message = await self.interaction.followup.send("…", wait=True)
+        return self.origin.model_copy(
+            update={"message_id": message.id, "message_kind": MessageKind.FOLLOWUP}
+        )
+
+
+async def refuse(interaction: discord.Interaction, text: str) -> None:
+    """An ephemeral answer to the user alone, whether or not we answered already."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True)
+    else:
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+class CommandFlow:
+    def __init__(self, publisher: Publisher) -> None:
+        self._publisher = publisher
+
+    async def run(self, interaction: discord.Interaction, start: Starter) -> list[Job]:
+        """Defer, start the job(s), and show their first state on the deferred message."""
+        locale = str(interaction.locale)
+        message_id = await respond_thinking(interaction)
+        origin = origin_of(interaction, message_id)
+        try:
+            started = await start(JobContext(interaction, origin))
+        except RequestRejectedError as exc:
+            # Bad input found after the defer (e.g. the bytes of an image): say it privately
+            # and remove the public "thinking" message; nothing was submitted.
+            await interaction.delete_original_response()
+            await interaction.followup.send(user_message(exc, locale), ephemeral=True)
+            return []
+        except MJError as exc:
+            await interaction.edit_original_response(content=user_message(exc, locale))
+            return []
+        jobs = started if isinstance(started, list) else [started]
+        for job in jobs:
+            await self._publisher.show_now(job, render(job, []))
+        return jobs
+
+    async def continue_job(self, interaction: discord.Interaction, step: Awaitable[Job]) -> None:
+        """Run a step of an existing job whose message already exists (interaction deferred)."""
+        locale = str(interaction.locale)
+        try:
+            job = await step
+        except (RequestRejectedError, MJError) as exc:
+            await interaction.followup.send(user_message(exc, locale), ephemeral=True)
+            return
+        await self._publisher.show_now(job, render(job, []))

@@ -1,0 +1,27 @@
+"""Origin of a job: who asked, where its message is, and the interaction token to edit it."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.core.storage import Origin
+
+
+async def respond_thinking(interaction: discord.Interaction) -> int:
+    """Defer publicly ("thinking...") and return the id of the message that creates."""
+    callback = await interaction.response.defer(thinking=True)
+    if callback is not None and callback.message_id is not None:
+        return callback.message_id
+    return (await interaction.original_response()).id
+
+
+def origin_of(interaction: discord.Interaction, message_id: int | None) -> Origin:
+    return Origin(
+        user_id=interaction.user.id,
+        guild_id=interaction.guild_id,
+        channel_id=interaction.channel_id,
+        message_id=message_id,
+        interaction_token=interaction.token,
+        token_expires_at=interaction.expires_at.timestamp(),
+        locale=str(interaction.locale),
+    )

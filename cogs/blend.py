@@ -1,0 +1,77 @@
+"""/blend image1 image2 [image3 image4 image5] [dimensions]"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.core.mj.schemas import BlendDimensions
+from bot.core.storage import Job
+from bot.core.validation import (
+    BLEND_MAX_IMAGES,
+    BLEND_MIN_IMAGES,
+    RequestRejectedError,
+    check_image_count,
+)
+from bot.ui.attachments import precheck, read_all
+from bot.ui.errors import user_message
+from bot.ui.flow import JobContext, refuse
+
+if TYPE_CHECKING:
+    from bot.discord_bot import MJBot
+
+DIMENSIONS = [
+    app_commands.Choice(name="Portrait 2:3", value=BlendDimensions.PORTRAIT.value),
+    app_commands.Choice(name="Square 1:1", value=BlendDimensions.SQUARE.value),
+    app_commands.Choice(name="Landscape 3:2", value=BlendDimensions.LANDSCAPE.value),
+]
+
+
+class Blend(commands.Cog):
+    def __init__(self, bot: MJBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="blend", description=_("Blend 2 to 5 images into a new one"))
+    @app_commands.describe(
+        image1=_("First image"),
+        image2=_("Second image"),
+        image3=_("Third image (optional)"),
+        image4=_("Fourth image (optional)"),
+        image5=_("Fifth image (optional)"),
+        dimensions=_("Shape of the result"),
+    )
+    @app_commands.choices(dimensions=DIMENSIONS)
+    @app_commands.guild_install()
+    async def blend(
+        self,
+        interaction: discord.Interaction,
+        image1: discord.Attachment,
+        image2: discord.Attachment,
+        image3: discord.Attachment | None = None,
+        image4: discord.Attachment | None = None,
+        image5: discord.Attachment | None = None,
+        dimensions: app_commands.Choice[str] | None = None,
+    ) -> None:
+        service = self.bot.core.job_service
+        attachments = [a for a in (image1, image2, image3, image4, image5) if a is not None]
+        try:
+            check_image_count(len(attachments), minimum=BLEND_MIN_IMAGES, maximum=BLEND_MAX_IMAGES)
+            precheck(attachments, max_bytes=service.limits.max_image_bytes)
+        except RequestRejectedError as exc:
+            await refuse(interaction, user_message(exc, str(interaction.locale)))
+            return
+        shape = BlendDimensions(dimensions.value) if dimensions else BlendDimensions.SQUARE
+
+        async def start(ctx: JobContext) -> Job:
+            images = await read_all(attachments)
+            return await service.blend(ctx.origin, images, dimensions=shape)
+
+        await self.bot.flow.run(interaction, start)
+
+
+async def setup(bot: MJBot) -> None:
+    await bot.add_cog(Blend(bot))
