@@ -1,0 +1,218 @@
+"""The tracker against the simulator over real HTTP, with a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Sequence
+
+from bot.core.jobs import JobService
+from bot.core.mj.client import MJClient
+from bot.core.storage import (
+    ButtonRepository,
+    Database,
+    Job,
+    JobKind,
+    JobRepository,
+    JobStatus,
+    Origin,
+    StoredButton,
+)
+from bot.core.tracker import TIMED_OUT_REASON, Tracker
+from bot.sim import ManualClock, Simulator
+
+ORIGIN = Origin(user_id=1, channel_id=2, guild_id=3, message_id=4)
+
+
+class Recorder:
+    """A subscriber that remembers what it was told."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, JobStatus, int, int]] = []
+        self.finished = asyncio.Event()
+
+    async def job_changed(self, job: Job, buttons: Sequence[StoredButton]) -> None:
+        self.seen.append((job.id, job.status, job.progress, len(buttons)))
+        if job.status.is_terminal:
+            self.finished.set()
+
+    def of(self, job_id: int) -> list[tuple[JobStatus, int, int]]:
+        return [(s, p, b) for j, s, p, b in self.seen if j == job_id]
+
+
+def make_tracker(
+    client: MJClient, db: Database, *, clock: ManualClock | None = None, deadline: float = 3600
+) -> tuple[Tracker, JobService, Recorder]:
+    jobs, buttons = JobRepository(db), ButtonRepository(db)
+    kwargs = {"clock": clock} if clock else {}
+    tracker = Tracker(
+        client, jobs, buttons, poll_interval=0.01, deadline_seconds=deadline, **kwargs
+    )
+    recorder = Recorder()
+    tracker.subscribe(recorder)
+    service = JobService(client, jobs, buttons, tracker, now=clock or (lambda: 0.0))
+    return tracker, service, recorder
+
+
+async def run_ticks(tracker: Tracker, sim_clock: ManualClock, limit: int = 40) -> int:
+    ticks = 0
+    while tracker.tracked_count and ticks < limit:
+        sim_clock.advance(1.0)
+        await tracker.tick()
+        ticks += 1
+    return ticks
+
+
+async def test_a_job_goes_from_waiting_to_success_with_buttons(
+    client: MJClient, db: Database, sim_clock: ManualClock
+) -> None:
+    tracker, service, recorder = make_tracker(client, db)
+    job = await service.imagine(ORIGIN, "a lighthouse at dusk")
+    assert job.status is JobStatus.WAITING and tracker.tracked_count == 1
+
+    await run_ticks(tracker, sim_clock)
+
+    stored = await JobRepository(db).get(job.id)
+    assert stored is not None and stored.status is JobStatus.SUCCESS
+    assert stored.progress == 100 and stored.image_url and stored.finished_at
+    history = recorder.of(job.id)
+    assert history[-1] == (JobStatus.SUCCESS, 100, 9)
+    assert any(status is JobStatus.IN_PROGRESS for status, _, _ in history)
+    # Only visible changes are told: no two notifications in a row look alike.
+    assert all(a != b for a, b in itertools.pairwise(history))
+    buttons = await ButtonRepository(db).list(job.id)
+    assert [b.label for b in buttons[:4]] == ["U1", "U2", "U3", "U4"]
+
+
+async def test_two_hundred_jobs_cost_one_query_slot_per_tick(
+    client: MJClient, db: Database, sim: Simulator, sim_clock: ManualClock
+) -> None:
+    tracker, service, _ = make_tracker(client, db)
+    jobs = [await service.imagine(ORIGIN, f"cat number {i}") for i in range(200)]
+    before = sim.count("total")
+
+    ticks = await run_ticks(tracker, sim_clock)
+
+    repo = JobRepository(db)
+    finished = [await repo.get(job.id) for job in jobs]
+    assert all(j is not None and j.status is JobStatus.SUCCESS for j in finished)
+    listed = sim.listed_ids()
+    # list-by-condition takes at most 100 ids: 200 jobs are two requests per tick, each
+    # job in exactly one of them, and nothing else is asked.
+    assert sim.count("total") - before == len(listed) <= ticks * 2
+    assert sim.count("task/fetch") == 0
+    per_tick = [listed[i] + listed[i + 1] for i in range(0, len(listed) - 1, 2)]
+    assert all(len(ids) == len(set(ids)) for ids in per_tick)
+
+
+async def test_a_task_missing_from_the_batch_is_fetched_alone(
+    client: MJClient, db: Database, sim: Simulator, sim_clock: ManualClock
+) -> None:
+    tracker, service, _ = make_tracker(client, db)
+    hidden = await service.imagine(ORIGIN, "hidden cat")
+    shown = await service.imagine(ORIGIN, "shown cat")
+    assert hidden.task_id is not None
+    sim.faults.omit_from_list = {hidden.task_id}
+
+    await run_ticks(tracker, sim_clock)
+
+    repo = JobRepository(db)
+    assert (await repo.get(hidden.id)).status is JobStatus.SUCCESS  # type: ignore[union-attr]
+    assert (await repo.get(shown.id)).status is JobStatus.SUCCESS  # type: ignore[union-attr]
+    assert sim.count("task/fetch") >= 1
+    assert all(hidden.task_id in ids for ids in sim.listed_ids())
+
+
+async def test_without_list_by_condition_every_task_is_fetched(
+    client: MJClient, db: Database, sim: Simulator, sim_clock: ManualClock
+) -> None:
+    sim.faults.list_unsupported = True
+    tracker, service, _ = make_tracker(client, db)
+    job = await service.imagine(ORIGIN, "old server")
+    await run_ticks(tracker, sim_clock)
+    assert (await JobRepository(db).get(job.id)).status is JobStatus.SUCCESS  # type: ignore[union-attr]
+    assert sim.count("task/list-by-condition") == 1  # asked once, then not again
+
+
+async def test_a_restart_resumes_unfinished_jobs(
+    client: MJClient, db: Database, sim_clock: ManualClock
+) -> None:
+    first, service, _ = make_tracker(client, db)
+    job = await service.imagine(ORIGIN, "survives restarts")
+    sim_clock.advance(2.0)
+    await first.tick()
+    assert (await JobRepository(db).get(job.id)).status is JobStatus.IN_PROGRESS  # type: ignore[union-attr]
+    del first  # the process dies; only the database is left
+
+    second, _, recorder = make_tracker(client, db)
+    resumed = await second.resume()
+    assert [j.id for j in resumed] == [job.id]
+    await run_ticks(second, sim_clock)
+    assert recorder.of(job.id)[-1][0] is JobStatus.SUCCESS
+
+
+async def test_jobs_interrupted_before_their_submit_answer_are_failed_at_start(
+    client: MJClient, db: Database
+) -> None:
+    pending = await JobRepository(db).create(JobKind.IMAGINE, ORIGIN, prompt="lost")
+    tracker, _, recorder = make_tracker(client, db)
+    await tracker.resume()
+    stored = await JobRepository(db).get(pending.id)
+    assert stored is not None and stored.status is JobStatus.FAILURE
+    assert recorder.of(pending.id) == [(JobStatus.FAILURE, 0, 0)]
+
+
+async def test_a_stuck_job_fails_at_its_deadline(
+    client: MJClient, db: Database, sim_clock: ManualClock
+) -> None:
+    clock = ManualClock(10_000.0)
+    tracker, service, recorder = make_tracker(client, db, clock=clock, deadline=60)
+    job = await service.imagine(ORIGIN, "sim:stuck forever")
+    for _ in range(5):
+        sim_clock.advance(1.0)
+        await tracker.tick()
+    assert tracker.tracked_count == 1
+    clock.advance(61)
+    await tracker.tick()
+    stored = await JobRepository(db).get(job.id)
+    assert stored is not None and stored.status is JobStatus.FAILURE
+    assert stored.fail_reason == TIMED_OUT_REASON
+    assert tracker.tracked_count == 0
+    assert recorder.of(job.id)[-1][0] is JobStatus.FAILURE
+
+
+async def test_a_failing_task_reports_its_reason(
+    client: MJClient, db: Database, sim_clock: ManualClock
+) -> None:
+    tracker, service, _ = make_tracker(client, db)
+    job = await service.imagine(ORIGIN, "sim:fail please")
+    await run_ticks(tracker, sim_clock)
+    stored = await JobRepository(db).get(job.id)
+    assert stored is not None and stored.status is JobStatus.FAILURE
+    assert "Simulated failure" in (stored.fail_reason or "")
+
+
+async def test_5xx_for_a_while_does_not_stop_the_loop(
+    client: MJClient, db: Database, sim: Simulator, sim_clock: ManualClock
+) -> None:
+    tracker, service, recorder = make_tracker(client, db)
+    job = await service.imagine(ORIGIN, "resilient")
+    sim.faults.fault_scope = "query"
+    sim.faults.http_500 = 12  # several ticks' worth, retries included
+
+    async def advance_time() -> None:
+        while True:
+            sim_clock.advance(1.0)
+            await asyncio.sleep(0.01)
+
+    await tracker.start()
+    mover = asyncio.create_task(advance_time())
+    try:
+        async with asyncio.timeout(10):
+            await recorder.finished.wait()
+    finally:
+        mover.cancel()
+        await tracker.stop()
+    assert recorder.of(job.id)[-1][0] is JobStatus.SUCCESS
+    assert sim.faults.http_500 == 0
+    assert tracker.ticks > 2
