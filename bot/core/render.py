@@ -22,7 +22,9 @@ _KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣")
 _UPSCALE = re.compile(r"MJ::JOB::upsample::(\d)::")
 
 
-def render(job: Job, buttons: Sequence[StoredButton], locale: str | None = None) -> MessagePayload:
+def render(
+    job: Job, buttons: Sequence[StoredButton] = (), locale: str | None = None
+) -> MessagePayload:
     locale = locale or job.locale
     headline = _headline(job, locale)
     status = job.status
