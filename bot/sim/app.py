@@ -1,0 +1,210 @@
+"""aiohttp routes speaking the midjourney-proxy protocol (see /work/shared/mj-api.md).
+
+Every route exists at `/mj/...` and behind the speed prefixes `/mj-fast`, `/mj-relax`,
+`/mj-turbo`. Each request is logged, then faults are injected, then auth is checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from bot.sim.actions import RELAY_UNSUPPORTED
+from bot.sim.model import SimError, SimTask, Submitted
+from bot.sim.serialize import error, submitted
+from bot.sim.stats import RequestRecord
+
+if TYPE_CHECKING:
+    from bot.sim.server import Simulator
+
+MODE_PREFIXES: dict[str, str | None] = {
+    "": None,
+    "/mj-fast": "FAST",
+    "/mj-relax": "RELAX",
+    "/mj-turbo": "TURBO",
+}
+_INVALID_TOKEN = {"error": {"message": "invalid token", "type": "new_api_error"}}
+_HTML_ERROR = "<html><head><title>502 Bad Gateway</title></head><body>bad gateway</body></html>"
+
+_dumps = functools.partial(json.dumps, ensure_ascii=False)  # real servers send raw UTF-8
+RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=_dumps)
+
+
+@dataclass(frozen=True)
+class Call:
+    mode: str | None  # FAST | RELAX | TURBO from the path prefix
+    body: Any  # parsed JSON body, None for GET / empty / unparsable
+    body_ok: bool
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return self.body if isinstance(self.body, dict) else {}
+
+
+Handler = Callable[[web.Request, Call], Awaitable[web.StreamResponse]]
+
+
+def _mode(path: str) -> str | None:
+    prefix = "/" + path.lstrip("/").split("/", 1)[0]
+    return MODE_PREFIXES.get(prefix)
+
+
+async def _read_json(request: web.Request) -> tuple[Any, bool]:
+    if request.method != "POST" or not request.body_exists:
+        return None, True
+    try:
+        return await request.json(), True
+    except ValueError:
+        return None, False
+
+
+def _strip_key(value: str) -> str:
+    value = value.strip()
+    return value[3:] if value.startswith("sk-") else value
+
+
+class MjRoutes:
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        engine = sim.engine
+        self._submits: dict[str, Callable[..., Submitted]] = {
+            "imagine": engine.imagine,
+            "blend": engine.blend,
+            "describe": engine.describe,
+            "shorten": engine.shorten,
+            "action": engine.action,
+            "modal": engine.modal,
+        }
+
+    def route_defs(self) -> list[web.RouteDef]:
+        table: list[tuple[str, str, str, Handler]] = [
+            ("POST", f"/mj/submit/{name}", f"submit/{name}", self._submit(name))
+            for name in self._submits
+        ]
+        table += [
+            ("GET", "/mj/task/{task_id}/fetch", "task/fetch", self.fetch),
+            ("POST", "/mj/task/list-by-condition", "task/list-by-condition", self.list_tasks),
+            ("POST", "/mj/task/{task_id}/cancel", "task/cancel", self.cancel),
+            ("GET", "/mj/task/{task_id}/image-seed", "task/image-seed", self.image_seed),
+        ]
+        return [
+            web.route(method, prefix + path, self._wrap(endpoint, handler))
+            for prefix in MODE_PREFIXES
+            for method, path, endpoint, handler in table
+        ]
+
+    # -- cross-cutting: log, faults, auth ----------------------------------------------
+
+    def _wrap(self, endpoint: str, handler: Handler) -> RouteHandler:
+        scope = "submit" if endpoint.startswith("submit/") else "query"
+
+        async def wrapped(request: web.Request) -> web.StreamResponse:
+            mode = _mode(request.path)
+            body, ok = await _read_json(request)
+            self.sim.log.record(RequestRecord(request.method, endpoint, mode, body))
+            faults = self.sim.faults
+            if faults.take("timeouts", scope):
+                await asyncio.sleep(faults.timeout_seconds)
+            if faults.take("unauthorized", scope):
+                return json_response(_INVALID_TOKEN, 401)
+            if faults.take("http_500", scope):
+                return web.Response(status=500, text="500 Internal Server Error")
+            if faults.take("invalid_json", scope):
+                return web.Response(text=_HTML_ERROR, content_type="text/html")
+            if not self._authorized(request):
+                if self.sim.config.flavor == "relay":
+                    return json_response(_INVALID_TOKEN, 401)
+                return web.Response(status=401)  # the proxies answer 401 with no body
+            return await handler(request, Call(mode, body, ok))
+
+        return wrapped
+
+    def _authorized(self, request: web.Request) -> bool:
+        key = self.sim.config.api_key
+        if not key:
+            return True
+        want = _strip_key(key)
+        auth = request.headers.get("Authorization", "").strip()
+        if auth[:7].lower() == "bearer " and _strip_key(auth[7:]) == want:
+            return True
+        secret = request.headers.get("mj-api-secret", "")
+        return bool(secret.strip()) and _strip_key(secret) == want
+
+    # -- handlers ---------------------------------------------------------------------
+
+    def _error(self, err: SimError) -> web.Response:
+        status, body = error(err, self.sim.config.flavor)
+        return json_response(body, status)
+
+    def _render(self, task: SimTask, now: float | None = None) -> dict[str, Any]:
+        snap = self.sim.engine.snapshot(task, now)
+        return self.sim.view.render(task, snap, self.sim.base_url)
+
+    def _submit(self, name: str) -> Handler:
+        async def handler(request: web.Request, call: Call) -> web.StreamResponse:
+            if not call.body_ok:
+                return self._error(SimError(4, "请求体不是合法的JSON"))
+            fields = call.fields
+            custom_id = fields.get("customId")
+            if (
+                self.sim.config.flavor == "relay"
+                and name == "action"
+                and isinstance(custom_id, str)
+                and custom_id.startswith(RELAY_UNSUPPORTED)
+            ):
+                return self._error(SimError(4, f"unknown_action:{custom_id} "))
+            try:
+                sub = self._submits[name](fields, mode=call.mode)
+            except SimError as err:
+                return self._error(err)
+            flavor, as_number = self.sim.config.flavor, self.sim.faults.result_as_number
+            return json_response(submitted(sub, flavor, as_number))
+
+        return handler
+
+    async def fetch(self, request: web.Request, call: Call) -> web.StreamResponse:
+        task = self.sim.engine.get(request.match_info["task_id"])
+        if task is not None:
+            return json_response(self._render(task))
+        if self.sim.config.flavor == "relay":
+            return self._error(SimError(4, "task_no_found "))
+        return json_response(None)  # plus/novicezk: HTTP 200, body `null`
+
+    async def list_tasks(self, request: web.Request, call: Call) -> web.StreamResponse:
+        faults = self.sim.faults
+        if faults.list_unsupported:
+            return web.Response(status=404, text="404: Not Found")
+        ids = call.fields.get("ids")
+        strings = isinstance(ids, list) and all(isinstance(i, str) for i in ids)
+        if not call.body_ok or (ids is not None and not strings):
+            # new-api binds []string: numbers fail before reaching upstream.
+            return json_response({"code": 4, "description": "do_request_failed"}, 400)
+        engine, now = self.sim.engine, self.sim.engine.clock()
+        wanted = [i for i in dict.fromkeys(ids or []) if i not in faults.omit_from_list]
+        tasks = [t for t in map(engine.get, wanted) if t is not None]
+        tasks.reverse()  # servers promise no order; reversing catches clients that assume one
+        return json_response([self._render(t, now) for t in tasks])
+
+    async def cancel(self, request: web.Request, call: Call) -> web.StreamResponse:
+        try:
+            self.sim.engine.cancel(request.match_info["task_id"])
+        except SimError as err:
+            return self._error(err)
+        return json_response({"code": 1, "description": "成功"})
+
+    async def image_seed(self, request: web.Request, call: Call) -> web.StreamResponse:
+        try:
+            seed = self.sim.engine.image_seed(request.match_info["task_id"])
+        except SimError as err:
+            return self._error(err)
+        return json_response({"code": 1, "description": "成功", "result": seed})

@@ -1,0 +1,77 @@
+"""Operator/test control plane (`/sim/*`) and the image routes; no auth, no faults."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from bot.sim.app import json_response
+from bot.sim.images import task_image
+
+if TYPE_CHECKING:
+    from bot.sim.server import Simulator
+
+_HELP = """midjourney-proxy simulator
+API base URL: {base} (clients append /mj/...; prefixes /mj-fast /mj-relax /mj-turbo work too)
+GET  /sim/stats   request counters per endpoint
+GET  /sim/faults  current faults;  POST /sim/faults {{"http_500": 2, ...}} to change them
+POST /sim/reset   forget tasks, counters and faults
+Prompt tricks: "sim:fail" fails at ~50%, "sim:stuck" never finishes, "bannedword" -> code 24
+"""
+
+
+def control_routes(sim: Simulator) -> list[web.RouteDef]:
+    async def index(request: web.Request) -> web.StreamResponse:
+        return web.Response(text=_HELP.format(base=sim.base_url))
+
+    async def stats(request: web.Request) -> web.StreamResponse:
+        return json_response(sim.log.snapshot())
+
+    async def get_faults(request: web.Request) -> web.StreamResponse:
+        return json_response(sim.faults.to_dict())
+
+    async def set_faults(request: web.Request) -> web.StreamResponse:
+        try:
+            data = await request.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return json_response({"error": "body must be a JSON object"}, 400)
+        try:
+            sim.faults.update(data)
+        except ValueError as exc:
+            return json_response({"error": str(exc)}, 400)
+        return json_response(sim.faults.to_dict())
+
+    async def reset(request: web.Request) -> web.StreamResponse:
+        sim.reset()
+        return json_response({"ok": True})
+
+    def serve(task_id: str, name: str | None) -> web.StreamResponse:
+        task = sim.engine.get(task_id)
+        found = task_image(task, name) if task is not None and name else None
+        if found is None:
+            raise web.HTTPNotFound()
+        sim.log.record_image()
+        data, content_type = found
+        return web.Response(body=data, content_type=content_type)
+
+    async def image(request: web.Request) -> web.StreamResponse:
+        return serve(request.match_info["task_id"], request.match_info["name"])
+
+    async def relay_image(request: web.Request) -> web.StreamResponse:
+        # new-api style image proxy: whatever the task currently shows (preview or final).
+        task = sim.engine.get(request.match_info["task_id"])
+        path = sim.engine.snapshot(task).image_path if task is not None else None
+        return serve(request.match_info["task_id"], path.rsplit("/", 1)[1] if path else None)
+
+    return [
+        web.get("/", index),
+        web.get("/sim/stats", stats),
+        web.get("/sim/faults", get_faults),
+        web.post("/sim/faults", set_faults),
+        web.post("/sim/reset", reset),
+        web.get("/sim/images/{task_id}/{name}", image),
+        web.get("/mj/image/{task_id}", relay_image),
+    ]

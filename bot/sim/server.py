@@ -1,0 +1,128 @@
+"""The in-process simulator: configuration, lifecycle and helpers for tests."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from bot.sim.app import MjRoutes
+from bot.sim.control import control_routes
+from bot.sim.engine import Engine
+from bot.sim.faults import Faults
+from bot.sim.model import DEFAULT_PROGRESS_STEPS
+from bot.sim.serialize import TaskView
+from bot.sim.stats import RequestLog, RequestRecord
+
+HOST = "127.0.0.1"  # loopback only: the simulator has no auth on its control plane
+DEFAULT_PORT = 8787
+FLAVORS = ("plus", "relay")
+
+
+@dataclass
+class SimConfig:
+    port: int = 0  # 0 = any free port
+    step_seconds: float = 1.0  # duration of each task stage; 0 = instant
+    api_key: str | None = None  # when set, API requests must carry it
+    flavor: str = "plus"  # plus (novicezk-plus / trueai) | relay (new-api aggregator)
+    remix: bool = False  # V/reroll/pan answer code 21 + MODAL, as with Remix mode on
+    progress_steps: tuple[int, ...] = DEFAULT_PROGRESS_STEPS
+
+    def __post_init__(self) -> None:
+        if self.flavor not in FLAVORS:
+            raise ValueError(f"flavor must be one of {FLAVORS}")
+        if self.step_seconds < 0:
+            raise ValueError("step_seconds must be >= 0")
+        steps = tuple(self.progress_steps)
+        if any(not 0 <= p < 100 for p in steps) or list(steps) != sorted(steps):
+            raise ValueError("progress_steps must be ascending percentages below 100")
+        self.progress_steps = steps
+
+
+class Simulator:
+    def __init__(
+        self, config: SimConfig | None = None, *, clock: Callable[[], float] | None = None
+    ) -> None:
+        self.config = config or SimConfig()
+        self.faults = Faults()
+        self.engine = Engine(
+            step_seconds=self.config.step_seconds,
+            progress_steps=self.config.progress_steps,
+            clock=clock,
+            faults=self.faults,
+            remix=self.config.remix,
+        )
+        self.log = RequestLog()
+        self.view = TaskView(self.config.flavor)
+        self.app = web.Application()
+        self.app.add_routes([*MjRoutes(self).route_defs(), *control_routes(self)])
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Root URL without `/mj`, e.g. http://127.0.0.1:54321."""
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def stats(self) -> RequestLog:
+        return self.log
+
+    @property
+    def requests(self) -> deque[RequestRecord]:
+        return self.log.records
+
+    def count(self, endpoint: str = "total") -> int:
+        """Requests seen for an endpoint name such as "task/list-by-condition"."""
+        return self.log.count(endpoint)
+
+    def records(self, endpoint: str | None = None) -> list[RequestRecord]:
+        return self.log.of(endpoint)
+
+    def listed_ids(self) -> list[list[str]]:
+        """The ids sent in each list-by-condition call, oldest first."""
+        return self.log.listed_ids()
+
+    def reset(self) -> None:
+        """Forget tasks, counters and faults (the server keeps running)."""
+        self.engine.reset()
+        self.faults.reset()
+        self.log.clear()
+        self.view.reset()
+
+    async def start(self, *, access_log: logging.Logger | None = None) -> str:
+        if self._runner is not None:
+            raise RuntimeError("simulator already started")
+        # Short shutdown timeout: a request parked in a timeout fault must not stall exit.
+        runner = web.AppRunner(self.app, access_log=access_log, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, HOST, self.config.port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self.port = runner.addresses[0][1]
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+
+@asynccontextmanager
+async def running_simulator(
+    config: SimConfig | None = None, *, clock: Callable[[], float] | None = None
+) -> AsyncIterator[Simulator]:
+    """Serve a simulator on 127.0.0.1 (port 0 = any free port) for the `async with` block."""
+    sim = Simulator(config, clock=clock)
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()
