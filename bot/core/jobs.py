@@ -202,12 +202,15 @@ class JobService:
         prompt: str | None = None,
         mask: InputImage | None = None,
         more_origins: Callable[[], Awaitable[Origin]] | None = None,
+        claim: bool = True,
     ) -> list[Job]:
         """Act on a button of a finished job; returns the job(s) it started.
 
-        `more_origins` gives a message for each job after the first ("Imagine all")."""
+        `more_origins` gives a message for each job after the first ("Imagine all");
+        `claim=False` when the caller already claimed the press (before answering Discord)."""
         press = await self.resolve_press(job_id, index, origin.user_id)
-        self._claim(job_id, index)
+        if claim:
+            self.claim(job_id, index)
         route = press.meaning.route
         parent = press.parent
         mode, bot_type = _mode_of(parent), _bot_type_of(parent)
@@ -298,7 +301,7 @@ class JobService:
 
     # ---------------------------------------------------------------- plumbing
 
-    def _claim(self, job_id: int, index: int) -> None:
+    def claim(self, job_id: int, index: int) -> None:
         """Refuse a second press of the same button inside the double-click window."""
         now = self._monotonic()
         key = (job_id, index)

@@ -57,10 +57,12 @@ class ClickHandler:
                 )
                 await interaction.response.send_modal(modal)
             else:
+                # Claim before answering, so a double click is refused privately at once.
+                self._service.claim(job_id, index)
                 await self._flow.run(
                     interaction,
                     lambda ctx: self._service.press(
-                        ctx.origin, job_id, index, more_origins=ctx.another_origin
+                        ctx.origin, job_id, index, more_origins=ctx.another_origin, claim=False
                     ),
                 )
         except RequestRejectedError as exc:

@@ -1,0 +1,311 @@
+"""Raw INTERACTION_CREATE payloads, and dispatching them into a real bot.
+
+factory = InteractionFactory(discord_fake, bot)
+inter = await dispatch(bot, factory.slash_command("imagine", {"prompt": "a cat"}))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import datetime as dt
+from typing import Any, Literal
+
+import discord
+
+from .command_options import OptionEncoder, command_json, leaf_options, nest
+from .discord_server import FakeDiscord, active_fakes
+from .modal_payloads import submitted_components
+from .models import FakeInteraction, FakeMessage, OpenedModal, find_component
+from .payloads import APP_PERMISSIONS, MEMBER_PERMISSIONS, member_json, user_json
+from .snowflakes import interaction_token, now, snowflake
+
+DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024  # discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
+
+APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
+
+
+class InteractionFactory:
+    """Builds interactions as Discord would send them for `fake`'s world, and tracks them there.
+
+    Defaults: the fake's default guild, channel and user, locale "en-US". `age` makes the
+    interaction that many seconds old (to test the 3 s / 15 min windows).
+    """
+
+    def __init__(
+        self,
+        fake: FakeDiscord,
+        bot: discord.Client | None = None,
+        *,
+        locale: str = "en-US",
+        attachment_size_limit: int = DEFAULT_ATTACHMENT_LIMIT,
+        app_permissions: discord.Permissions = APP_PERMISSIONS,
+        member_permissions: discord.Permissions = MEMBER_PERMISSIONS,
+    ) -> None:
+        self.fake, self.bot, self.locale = fake, bot, locale
+        self.attachment_size_limit = attachment_size_limit
+        self.app_permissions, self.member_permissions = app_permissions, member_permissions
+        self._users: dict[int, dict[str, Any]] = {int(fake.user["id"]): fake.user}
+        self._dm_channels: dict[int, int] = {}
+
+    # -- public builders ----------------------------------------------------------------
+
+    def slash_command(
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        attachments: dict[str, dict[str, Any]] | None = None,
+        option_types: dict[str, int | discord.AppCommandOptionType] | None = None,
+        user_id: int | None = None,
+        locale: str | None = None,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        dm: bool = False,
+        age: float = 0.0,
+    ) -> dict[str, Any]:
+        """CHAT_INPUT command; `name` may be "group sub" for subcommands.
+
+        `attachments` maps attachment option names to dicts from `fake.host_attachment()`.
+        Option types come from the synced command, else the bot's tree, else `option_types`.
+        """
+        payload = self._base(APPLICATION_COMMAND, user_id, locale, guild_id, channel_id, dm, age)
+        payload["data"] = self._command_data(
+            name, {**(options or {}), **(attachments or {})}, option_types or {}, payload
+        )
+        return self._track(payload)
+
+    def autocomplete(
+        self,
+        name: str,
+        options: dict[str, Any],
+        focused: str,
+        *,
+        user_id: int | None = None,
+        locale: str | None = None,
+        age: float = 0.0,
+    ) -> dict[str, Any]:
+        """APPLICATION_COMMAND_AUTOCOMPLETE with `focused` holding the partial text typed."""
+        payload = self._base(AUTOCOMPLETE, user_id, locale, None, None, False, age)
+        payload["data"] = self._command_data(name, options, {}, payload, focused=focused)
+        return self._track(payload)
+
+    def button_click(
+        self,
+        message: FakeMessage | dict[str, Any],
+        custom_id: str,
+        *,
+        user_id: int | None = None,
+        locale: str | None = None,
+        age: float = 0.0,
+    ) -> dict[str, Any]:
+        """A click on the button `custom_id` of `message` (as the fake stores it)."""
+        return self._component(message, custom_id, None, user_id, locale, age)
+
+    def select_menu(
+        self,
+        message: FakeMessage | dict[str, Any],
+        custom_id: str,
+        values: list[str],
+        *,
+        user_id: int | None = None,
+        locale: str | None = None,
+        age: float = 0.0,
+    ) -> dict[str, Any]:
+        """Choosing `values` in the select menu `custom_id` of `message`."""
+        return self._component(message, custom_id, values, user_id, locale, age)
+
+    def modal_submit(
+        self,
+        custom_id: str,
+        values: dict[str, str | list[str]],
+        *,
+        layout: Literal["auto", "label", "action_row"] = "auto",
+        user_id: int | None = None,
+        locale: str | None = None,
+        age: float = 0.0,
+    ) -> dict[str, Any]:
+        """Submit the modal `custom_id` with text-input (str) or select (list) values.
+
+        "auto" mirrors the modal the bot opened (action rows or Label components); the other
+        layouts are for modals the fake never saw opened.
+        """
+        opened = self._opened_modal(custom_id)
+        opener = self.fake.interactions[opened.interaction_id] if opened else None
+        message_id = opened.message_id if opened else None
+        channel_id = opener.channel_id if opener else None
+        if user_id is None and opener is not None:
+            user_id = int(opener.user["id"])  # the user who saw the modal submits it
+        payload = self._base(MODAL_SUBMIT, user_id, locale, None, channel_id, False, age)
+        components = opened.components if opened and layout == "auto" else None
+        payload["data"] = {
+            "custom_id": custom_id,
+            "components": submitted_components(components, values, layout),
+        }
+        if message_id is not None:
+            payload["message"] = self.fake.messages[message_id].to_json()
+        return self._track(payload)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def user(self, user_id: int | None) -> dict[str, Any]:
+        if user_id is None:
+            return self.fake.user
+        return self._users.setdefault(int(user_id), user_json(int(user_id), f"user{user_id}"))
+
+    def _base(
+        self,
+        kind: int,
+        user_id: int | None,
+        locale: str | None,
+        guild_id: int | None,
+        channel_id: int | None,
+        dm: bool,
+        age: float,
+    ) -> dict[str, Any]:
+        user = self.user(user_id)
+        created = now() - dt.timedelta(seconds=age)
+        payload: dict[str, Any] = {
+            "id": str(snowflake(created)),
+            "application_id": str(self.fake.application_id),
+            "type": kind,
+            "token": interaction_token(),
+            "version": 1,
+            "locale": locale or self.locale,
+            "entitlements": [],
+            "entitlement_sku_ids": [],
+            "app_permissions": str(self.app_permissions.value),
+            "attachment_size_limit": self.attachment_size_limit,
+        }
+        if channel_id is not None and self.fake.channels[channel_id].guild_id is None:
+            dm = True  # a channel without a guild is a DM
+        if dm:
+            cid = channel_id or self._dm_channel(user)
+            channel = {**self.fake.channels[cid].to_json(), "recipients": [user]}
+            payload.update(channel_id=str(cid), channel=channel, user=user, context=1)
+            payload["authorizing_integration_owners"] = {"0": "0"}  # guild install, bot DM
+            return payload
+        if channel_id is None and guild_id is not None:
+            channel_id = self.fake.text_channel_in(guild_id)
+        cid = channel_id or self.fake.channel_id
+        gid = self.fake.channels[cid].guild_id or self.fake.guild_id
+        guild = self.fake.guilds[gid]
+        payload.update(
+            guild_id=str(gid),
+            guild_locale=guild.locale,
+            guild={"id": str(gid), "locale": guild.locale, "features": []},
+            channel_id=str(cid),
+            channel=self.fake.channels[cid].to_json(),
+            member=member_json(user, self.member_permissions),
+            context=0,
+            authorizing_integration_owners={"0": str(gid)},
+        )
+        return payload
+
+    def _dm_channel(self, user: dict[str, Any]) -> int:
+        uid = int(user["id"])
+        if uid not in self._dm_channels:
+            self._dm_channels[uid] = self.fake.add_channel(None, type=1, name="")
+        return self._dm_channels[uid]
+
+    def _command_data(
+        self,
+        name: str,
+        values: dict[str, Any],
+        option_types: dict[str, int | discord.AppCommandOptionType],
+        payload: dict[str, Any],
+        *,
+        focused: str | None = None,
+    ) -> dict[str, Any]:
+        top, *path = name.split()
+        guild_id = int(payload["guild_id"]) if "guild_id" in payload else None
+        command = command_json(self.fake, self.bot, top, guild_id)
+        if command is None and not option_types and values:
+            raise AssertionError(f"/{top} is neither synced to the fake nor on the bot's tree")
+        encoder = OptionEncoder(self.fake, guild_id)
+        definitions = leaf_options(command, path) if command else []
+        leaf = encoder.encode(values, definitions, option_types, focused=focused)
+        data: dict[str, Any] = {
+            "id": str(command["id"]) if command else str(snowflake()),
+            "name": top,
+            "type": 1,
+            "options": nest(path, leaf, command),
+        }
+        if command and command.get("guild_id"):
+            data["guild_id"] = str(command["guild_id"])
+        if encoder.resolved:
+            data["resolved"] = encoder.resolved
+        return data
+
+    def _component(
+        self,
+        message: FakeMessage | dict[str, Any],
+        custom_id: str,
+        values: list[str] | None,
+        user_id: int | None,
+        locale: str | None,
+        age: float,
+    ) -> dict[str, Any]:
+        msg = message.to_json() if isinstance(message, FakeMessage) else message
+        component = find_component(msg.get("components", []), custom_id)
+        if component is None:
+            raise AssertionError(f"message {msg['id']} has no component {custom_id!r}")
+        if component.get("disabled"):
+            raise AssertionError(f"component {custom_id!r} is disabled; users cannot use it")
+        if component["type"] == 2 and component.get("style") in (5, 6):
+            raise AssertionError("link and premium buttons never send interactions")
+        channel_id = int(msg["channel_id"])
+        payload = self._base(MESSAGE_COMPONENT, user_id, locale, None, channel_id, False, age)
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
+        if "id" in component:
+            data["id"] = component["id"]
+        if values is not None:
+            data["values"] = values
+        payload.update(data=data, message=msg)
+        return self._track(payload)
+
+    def _opened_modal(self, custom_id: str) -> OpenedModal | None:
+        return next(
+            (m for m in reversed(self.fake.opened_modals) if m.custom_id == custom_id), None
+        )
+
+    def _track(self, payload: dict[str, Any]) -> dict[str, Any]:
+        self.fake.track_interaction(payload)
+        return payload
+
+
+def _fake_for(payload: dict[str, Any]) -> FakeDiscord:
+    for fake in active_fakes():
+        if fake.interaction_by_token(payload["token"]) is not None:
+            return fake
+    fakes = active_fakes()
+    if len(fakes) == 1:
+        fakes[0].track_interaction(payload)
+        return fakes[0]
+    raise AssertionError("no running fake knows this interaction; build it with InteractionFactory")
+
+
+async def dispatch(
+    bot: discord.Client, payload: dict[str, Any], *, within: float = 3.0
+) -> FakeInteraction:
+    """Feed `payload` to the bot like the gateway would and wait for its first response.
+
+    Raises AssertionError when no interaction callback reached the fake within `within`
+    seconds (Discord's 3-second rule), or when the fake refused it (e.g. an invalid body).
+    Returns the fake's record of the interaction.
+    """
+    fake = _fake_for(payload)
+    inter = fake.interaction(payload["token"])
+    # discord.py mutates parts of the payload (resolved members); keep the tracked copy intact.
+    bot._connection.parse_interaction_create(copy.deepcopy(payload))  # type: ignore[arg-type]
+    data = payload.get("data", {})
+    what = data.get("name") or data.get("custom_id")
+    try:
+        await asyncio.wait_for(inter.settled.wait(), within)
+    except TimeoutError:
+        raise AssertionError(
+            f"no response within {within:g} s to interaction {inter.id} ({what!r})"
+        ) from None
+    if not inter.acknowledged:
+        raise AssertionError(f"the response to {what!r} was refused: {inter.callback_error}")
+    return inter
