@@ -26,9 +26,15 @@ class JobContext:
     def __init__(self, interaction: discord.Interaction, origin: Origin) -> None:
         self.interaction = interaction
         self.origin = origin
+        self._placeholder_replaced = False
 
     async def another_origin(self) -> Origin:
         """A followup message for a second job started by the same interaction."""
+        if not self._placeholder_replaced:
+            # Discord turns the first followup after a "thinking" defer into an edit of
+            # that placeholder: end the placeholder first so the followup is a new message.
+            await self.interaction.edit_original_response(content="…")
+            self._placeholder_replaced = True
         message = await self.interaction.followup.send("…", wait=True)
         return self.origin.model_copy(
             update={"message_id": message.id, "message_kind": MessageKind.FOLLOWUP}
@@ -55,10 +61,7 @@ class CommandFlow:
         try:
             started = await start(JobContext(interaction, origin))
         except RequestRejectedError as exc:
-            # Bad input found after the defer (e.g. the bytes of an image): say it privately
-            # and remove the public "thinking" message; nothing was submitted.
-            await interaction.delete_original_response()
-            await interaction.followup.send(user_message(exc, locale), ephemeral=True)
+            await self._refuse_after_defer(interaction, user_message(exc, locale))
             return []
         except MJError as exc:
             await interaction.edit_original_response(content=user_message(exc, locale))
@@ -67,6 +70,15 @@ class CommandFlow:
         for job in jobs:
             await self._publisher.show_now(job, render(job, []))
         return jobs
+
+    @staticmethod
+    async def _refuse_after_defer(interaction: discord.Interaction, text: str) -> None:
+        """Bad input found after the defer (e.g. an image's bytes): nothing was submitted.
+        Say it privately and remove the public placeholder. The placeholder is settled
+        first, since Discord would turn a first followup into an edit of it (public)."""
+        await interaction.edit_original_response(content="…")
+        await interaction.followup.send(text, ephemeral=True)
+        await interaction.delete_original_response()
 
     async def continue_job(self, interaction: discord.Interaction, step: Awaitable[Job]) -> None:
         """Run a step of an existing job whose message already exists (interaction deferred)."""
