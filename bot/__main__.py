@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
+import aiohttp
 import discord
 from pydantic import ValidationError
 
@@ -36,8 +37,9 @@ def main() -> int:
     except DatabaseTooNewError as exc:
         print(f"Configuration error: DATABASE_PATH: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        print(f"Start-up error: {type(exc).__name__}: {exc.strerror or exc}", file=sys.stderr)
+    except (OSError, aiohttp.ClientError) as exc:
+        # Network problems reaching Discord or the database folder: one line, no traceback.
+        print(f"Start-up error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     return 0
 

@@ -1,0 +1,87 @@
+"""`python -m bot` as an operator runs it: one clear line for a bad configuration."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.logging_setup import SecretRedactor
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "MJ_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,  # no .env there
+        env={**clean, "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_missing_settings_are_named_on_one_line(tmp_path: Path) -> None:
+    result = start(tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert all(name in lines[0] for name in ("DISCORD_TOKEN", "MJ_API_BASE_URL", "MJ_API_KEY"))
+
+
+def test_invalid_settings_never_echo_a_secret(tmp_path: Path) -> None:
+    result = start(
+        tmp_path,
+        DISCORD_TOKEN="discord-secret-value",
+        MJ_API_KEY="mj-secret-value",
+        MJ_API_BASE_URL="not a url",
+        POLL_INTERVAL_SECONDS="-3",
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "MJ_API_BASE_URL" in line and "POLL_INTERVAL_SECONDS" in line
+    assert "secret-value" not in result.stderr + result.stdout
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "DISCORD_TOKEN=from-file\nMJ_API_KEY=from-file\nMJ_API_BASE_URL=http://127.0.0.1:1/mj/\n"
+        "DATABASE_PATH=nested/dir/bot.db\n"
+    )
+    from bot.config import Settings
+
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        settings = Settings(mj_api_key="from-env")  # type: ignore[call-arg]
+    finally:
+        os.chdir(cwd)
+    assert settings.mj_api_key.get_secret_value() == "from-env"
+    assert settings.discord_token.get_secret_value() == "from-file"
+    assert settings.api_root == "http://127.0.0.1:1"  # "/mj" and the slash are dropped
+    assert "from-file" not in repr(settings)
+
+
+@pytest.mark.parametrize("where", ["message", "args", "exception"])
+def test_log_records_are_scrubbed_of_secrets(where: str) -> None:
+    import logging
+
+    redactor = SecretRedactor(["tok-123456"])
+    if where == "message":
+        record = logging.LogRecord("x", logging.INFO, "f", 1, "token tok-123456 here", None, None)
+    elif where == "args":
+        record = logging.LogRecord("x", logging.INFO, "f", 1, "token %s", ("tok-123456",), None)
+    else:
+        try:
+            raise RuntimeError("failed with tok-123456")
+        except RuntimeError:
+            record = logging.LogRecord("x", logging.ERROR, "f", 1, "boom", None, sys.exc_info())
+    redactor.filter(record)
+    text = record.getMessage() + (record.exc_text or "")
+    assert "tok-123456" not in text and "***" in text
