@@ -7,20 +7,17 @@ lost answer could start (and charge) a second task. Queries are retried with cap
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from bot.core.mj.errors import (
     MJAPIError,
-    MJAuthError,
     MJEndpointUnsupportedError,
     MJHTTPError,
     MJProtocolError,
@@ -28,21 +25,25 @@ from bot.core.mj.errors import (
     MJServerError,
     MJTimeoutError,
     MJTransportError,
-    api_error,
+)
+from bot.core.mj.responses import (
+    check_envelope,
+    decode,
+    means_not_found,
+    parse_task,
+    submission_of,
 )
 from bot.core.mj.schemas import (
     BlendDimensions,
     BotType,
     SpeedMode,
     Submission,
-    SubmitResponse,
     Task,
 )
 
 log = logging.getLogger(__name__)
 
 LIST_CHUNK_SIZE = 100
-_MODAL_MARKERS = ("confirm", "窗口等待")
 
 
 @dataclass(frozen=True)
@@ -170,12 +171,12 @@ class MJClient:
         except MJEndpointUnsupportedError:
             return None  # 404 without a body: this id is unknown
         except MJAPIError as exc:
-            if exc.code in (3, 4) and _means_not_found(exc.description):
+            if exc.code in (3, 4) and means_not_found(exc.description):
                 return None  # relays answer HTTP 400 task_no_found with code 4
             raise
         if not isinstance(data, dict) or not data:
             return None
-        return _parse_task(data)
+        return parse_task(data)
 
     async def list_by_condition(self, task_ids: Sequence[str]) -> list[Task]:
         """Many tasks in batches of at most 100 ids; unknown ids are simply absent."""
@@ -186,18 +187,18 @@ class MJClient:
             data = await self._query("POST", "/mj/task/list-by-condition", {"ids": chunk})
             if not isinstance(data, list):
                 raise MJProtocolError("list-by-condition did not answer a list")
-            tasks.extend(_parse_task(item) for item in data if isinstance(item, dict))
+            tasks.extend(parse_task(item) for item in data if isinstance(item, dict))
         return tasks
 
     async def cancel(self, task_id: str) -> None:
         # Cancelling twice is harmless, but it is a write: no automatic retry.
         data = await self._request("POST", f"/mj/task/{task_id}/cancel", {}, None)
         if isinstance(data, dict) and "code" in data:
-            _check_envelope(data)
+            check_envelope(data)
 
     async def image_seed(self, task_id: str) -> str:
         data = await self._query("GET", f"/mj/task/{task_id}/image-seed")
-        envelope = _check_envelope(data)
+        envelope = check_envelope(data)
         if not isinstance(envelope.result, str):
             raise MJProtocolError("image-seed answered no seed")
         return envelope.result
@@ -228,8 +229,8 @@ class MJClient:
         if state is not None:
             body["state"] = state
         data = await self._request("POST", f"/mj/submit/{endpoint}", body, mode)
-        envelope = _check_envelope(data)
-        return _submission(envelope)
+        envelope = check_envelope(data)
+        return submission_of(envelope)
 
     async def _query(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         attempt = 0
@@ -257,118 +258,10 @@ class MJClient:
             raise MJTimeoutError(f"{method} {path} timed out") from exc
         except httpx.HTTPError as exc:
             raise MJTransportError(f"{method} {path} failed: {type(exc).__name__}") from exc
-        return _decode(response, path)
+        return decode(response, path)
 
     def _auth_headers(self) -> dict[str, str]:
         key = self._api_key.get_secret_value()
         if self._auth_style == "mj-api-secret":
             return {"mj-api-secret": key}
         return {"Authorization": f"Bearer {key}"}
-
-
-def _decode(response: httpx.Response, path: str) -> Any:
-    status = response.status_code
-    data: Any = None
-    if response.content:
-        try:
-            data = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            data = _NOT_JSON
-    if status in (401, 403):
-        raise MJAuthError(status, _error_text(data))
-    if status == 429:
-        raise MJRateLimitedError(status, _error_text(data), _retry_after(response))
-    if status >= 500:
-        raise MJServerError(status)
-    if status in (404, 405) and not _has_code(data):
-        raise MJEndpointUnsupportedError(status, path)
-    if status >= 400:
-        if _has_code(data):  # aggregators send API errors as HTTP 400 with a code body
-            _check_envelope(data)
-        raise MJHTTPError(status, _error_text(data))
-    if data is _NOT_JSON:
-        raise MJProtocolError(f"{path} answered a body that is not JSON")
-    return data
-
-
-_NOT_JSON = object()
-
-
-def _has_code(data: Any) -> bool:
-    return isinstance(data, dict) and "code" in data
-
-
-def _error_text(data: Any) -> str:
-    """The server's own error text, short; auth bodies never echo our key back to us."""
-    if isinstance(data, dict):
-        error = data.get("error")
-        if isinstance(error, dict) and error.get("message"):
-            return str(error["message"])[:200]
-        if data.get("description"):
-            return str(data["description"])[:200]
-    return ""
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return float(response.headers["Retry-After"])
-    except (KeyError, ValueError):
-        return None
-
-
-def _check_envelope(data: Any) -> SubmitResponse:
-    if not isinstance(data, dict):
-        raise MJProtocolError("submit answered no JSON object")
-    try:
-        envelope = SubmitResponse.model_validate(data)
-    except ValidationError as exc:
-        raise MJProtocolError("submit answered an unexpected shape") from exc
-    if envelope.code in (1, 21, 22):
-        return envelope
-    raise api_error(envelope.code, envelope.description, envelope.properties)
-
-
-def _submission(envelope: SubmitResponse) -> Submission:
-    if not isinstance(envelope.result, str):
-        raise MJProtocolError("submit accepted without a task id")
-    description = envelope.description
-    props = envelope.properties
-    # Code 21 also means "this task already exists" (properties.status set): just track it.
-    already_exists = envelope.code == 21 and "status" in props
-    needs_modal = not already_exists and (
-        envelope.code == 21 or any(m in description.lower() for m in _MODAL_MARKERS)
-    )
-    final_prompt = props.get("finalPrompt")
-    return Submission(
-        task_id=envelope.result,
-        queue_position=_queue_position(envelope) if envelope.code == 22 else None,
-        needs_modal=needs_modal,
-        final_prompt=str(final_prompt) if final_prompt else None,
-        description=description,
-    )
-
-
-def _queue_position(envelope: SubmitResponse) -> int | None:
-    raw = envelope.properties.get("numberOfQueues")
-    if raw is None:  # some servers only say it in words: 排队中，前面还有N个任务
-        match = re.search(r"(\d+)", envelope.description)
-        raw = match.group(1) if match else None
-    try:
-        return int(raw) if raw is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-_NOT_FOUND_MARKERS = ("not_found", "no_found", "not found", "不存在", "失效")
-
-
-def _means_not_found(description: str) -> bool:
-    text = description.lower()
-    return any(marker in text for marker in _NOT_FOUND_MARKERS)
-
-
-def _parse_task(data: dict[str, Any]) -> Task:
-    try:
-        return Task.model_validate(data)
-    except ValidationError as exc:
-        raise MJProtocolError("task has an unexpected shape") from exc
