@@ -110,7 +110,7 @@ class Task(_Wire):
     image_url: str | None = Field(None, alias="imageUrl")
     progress: int | None = None
     fail_reason: str | None = Field(None, alias="failReason")
-    properties: TaskProperties = Field(default_factory=TaskProperties)
+    properties: TaskProperties = Field(default_factory=lambda: TaskProperties.model_validate({}))
     buttons: list[TaskButton] = Field(default_factory=list)
 
     @field_validator("id", mode="before")

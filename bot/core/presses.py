@@ -1,0 +1,211 @@
+"""The button half of JobService: what pressing a stored button does.
+
+Kept apart from the commands only for size; JobService inherits it, so there is still
+one path from a request to a recorded, submitted job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.core.buttons import ButtonMeaning, ButtonRoute, classify
+from bot.core.mask import Region, image_size, region_mask
+from bot.core.mj.schemas import BotType, SpeedMode, Submission
+from bot.core.prompts import describe_prompts, prompt_number, shortened_prompts
+from bot.core.storage import InputImage, Job, JobKind, JobStatus, Origin, StoredButton
+from bot.core.validation import Rejection, RequestRejectedError, check_prompt, to_data_url
+
+if TYPE_CHECKING:
+    from bot.core.jobs import JobLimits
+    from bot.core.mj.client import MJClient
+    from bot.core.storage import ButtonRepository, JobRepository
+
+MASK_SOURCE_MAX_BYTES = 50 * 1024 * 1024
+DOUBLE_CLICK_WINDOW = 1.0  # seconds in which a second press of the same button is ignored
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button resolved from storage, ready to act on."""
+
+    parent: Job
+    button: StoredButton
+    meaning: ButtonMeaning
+
+
+class ButtonPresses:
+    if TYPE_CHECKING:  # provided by JobService
+        _client: MJClient
+        _jobs: JobRepository
+        _buttons: ButtonRepository
+        _monotonic: Callable[[], float]
+        _recent_presses: dict[tuple[int, int], float]
+        limits: JobLimits
+
+        async def imagine(
+            self,
+            origin: Origin,
+            prompt: str,
+            *,
+            images: Sequence[bytes] = (),
+            mode: SpeedMode | None = None,
+            bot_type: BotType | None = None,
+            parent: Job | None = None,
+            button_index: int | None = None,
+        ) -> Job: ...
+
+        async def describe(
+            self,
+            origin: Origin,
+            image: bytes,
+            *,
+            mode: SpeedMode | None = None,
+            bot_type: BotType | None = None,
+            parent: Job | None = None,
+            button_index: int | None = None,
+        ) -> Job: ...
+
+        async def _submit(
+            self, job: Job, call: Awaitable[Submission], *, track: bool = True
+        ) -> Job: ...
+
+    async def resolve_press(self, job_id: int, index: int, user_id: int) -> Press:
+        """Look a button up and check who may press it; no side effects."""
+        parent = await self._jobs.get(job_id)
+        button = await self._buttons.get(job_id, index) if parent else None
+        if parent is None or button is None:
+            raise RequestRejectedError(Rejection.BUTTON_UNKNOWN)
+        if self.limits.owner_only_buttons and parent.user_id != user_id:
+            raise RequestRejectedError(Rejection.NOT_OWNER, owner_id=parent.user_id)
+        meaning = classify(button)
+        if meaning.route is ButtonRoute.UNSUPPORTED:
+            raise RequestRejectedError(Rejection.BUTTON_UNSUPPORTED)
+        return Press(parent, button, meaning)
+
+    def default_prompt(self, press: Press) -> str:
+        """What a modal for this button is pre-filled with."""
+        if press.meaning.route is ButtonRoute.PICK_PROMPT:
+            prompts = self.result_prompts(press.parent)
+            number = press.meaning.prompt_number or 0
+            return prompt_number(prompts, number) or ""
+        return press.parent.final_prompt or press.parent.prompt
+
+    @staticmethod
+    def result_prompts(job: Job) -> list[str]:
+        if job.kind is JobKind.SHORTEN:
+            return shortened_prompts(job.final_prompt)
+        return describe_prompts(job.final_prompt)
+
+    async def press(
+        self,
+        origin: Origin,
+        job_id: int,
+        index: int,
+        *,
+        prompt: str | None = None,
+        mask: InputImage | None = None,
+        more_origins: Callable[[], Awaitable[Origin]] | None = None,
+        claim: bool = True,
+    ) -> list[Job]:
+        """Act on a button of a finished job; returns the job(s) it started.
+
+        `more_origins` gives a message for each job after the first ("Imagine all");
+        `claim=False` when the caller already claimed the press (before answering Discord)."""
+        press = await self.resolve_press(job_id, index, origin.user_id)
+        if claim:
+            self.claim(job_id, index)
+        route = press.meaning.route
+        parent = press.parent
+        mode, bot_type = _mode_of(parent), _bot_type_of(parent)
+        if route is ButtonRoute.PICK_PROMPT:
+            text = prompt if prompt is not None else self.default_prompt(press)
+            return [await self.imagine(origin, text, mode=mode, bot_type=bot_type, parent=parent)]
+        if route is ButtonRoute.IMAGINE_ALL:
+            started = []
+            for number, text in enumerate(self.result_prompts(parent)):
+                if number and more_origins is None:
+                    break
+                where = await more_origins() if number and more_origins else origin
+                started.append(
+                    await self.imagine(where, text, mode=mode, bot_type=bot_type, parent=parent)
+                )
+            return started
+        if route is ButtonRoute.DESCRIBE_AGAIN:
+            inputs = await self._jobs.inputs(parent.id)
+            if not inputs:
+                raise RequestRejectedError(Rejection.JOB_NOT_READY)
+            return [await self.describe(origin, inputs[0].data, mode=mode, parent=parent)]
+        if parent.status is not JobStatus.SUCCESS or parent.task_id is None:
+            raise RequestRejectedError(Rejection.JOB_NOT_READY)
+        return [await self._action(origin, press, prompt, mask, mode)]
+
+    async def region_mask(self, job_id: int, region: Region) -> InputImage:
+        """A Vary (Region) mask the size of the job's result image."""
+        job = await self._jobs.get(job_id)
+        if job is None or not job.image_url:
+            raise RequestRejectedError(Rejection.JOB_NOT_READY)
+        data = await self._client.download(job.image_url, max_bytes=MASK_SOURCE_MAX_BYTES)
+        size = image_size(data)
+        if size is None:
+            raise RequestRejectedError(Rejection.JOB_NOT_READY)
+        return InputImage(mime="image/png", data=region_mask(*size, region))
+
+    async def _action(
+        self,
+        origin: Origin,
+        press: Press,
+        prompt: str | None,
+        mask: InputImage | None,
+        mode: SpeedMode | None,
+    ) -> Job:
+        parent, button = press.parent, press.button
+        options = {"custom_id": button.custom_id, "label": button.label, "emoji": button.emoji}
+        if mode:
+            options["mode"] = mode.value
+        text = parent.final_prompt or parent.prompt
+        if press.meaning.route is ButtonRoute.ASK_THEN_SUBMIT:
+            text = check_prompt(prompt or "", max_chars=self.limits.max_prompt_chars)
+        job = await self._jobs.create(
+            JobKind.ACTION,
+            origin,
+            prompt=text,
+            options=options,
+            parent_job_id=parent.id,
+            button_index=button.index,
+        )
+        assert parent.task_id is not None
+        asks_first = press.meaning.route is ButtonRoute.ASK_THEN_SUBMIT
+        call = self._client.action(parent.task_id, button.custom_id, mode=mode)
+        job = await self._submit(job, call, track=not asks_first)
+        if not asks_first or job.task_id is None:
+            return job
+        # Custom Zoom / Vary (Region): the action opened the aggregator's modal; answer it now.
+        mask_url = to_data_url(mask) if mask else None
+        call = self._client.modal(job.task_id, prompt=text, mask_base64=mask_url, mode=mode)
+        return await self._submit(job, call)
+
+    # ---------------------------------------------------------------- plumbing
+
+    def claim(self, job_id: int, index: int) -> None:
+        """Refuse a second press of the same button inside the double-click window."""
+        now = self._monotonic()
+        key = (job_id, index)
+        last = self._recent_presses.get(key)
+        if last is not None and now - last < DOUBLE_CLICK_WINDOW:
+            raise RequestRejectedError(Rejection.ALREADY_PRESSED)
+        self._recent_presses[key] = now
+        if len(self._recent_presses) > 1000:  # keep the map small on busy bots
+            cutoff = now - DOUBLE_CLICK_WINDOW
+            self._recent_presses = {k: t for k, t in self._recent_presses.items() if t >= cutoff}
+
+
+def _mode_of(job: Job) -> SpeedMode | None:
+    value = job.options.get("mode")
+    return SpeedMode(value) if value else None
+
+
+def _bot_type_of(job: Job) -> BotType | None:
+    value = job.options.get("bot_type")
+    return BotType(value) if value else None
