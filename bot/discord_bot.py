@@ -35,6 +35,7 @@ class MJBot(commands.Bot):
         self.publisher = Publisher(
             delivery,
             core.jobs,
+            core.buttons,
             lambda url, limit: core.client.download(url, max_bytes=limit),
             interval=core.settings.edit_interval_seconds,
         )
@@ -48,6 +49,9 @@ class MJBot(commands.Bot):
         self.add_dynamic_items(JobButton)
         self.core.tracker.subscribe(self.publisher)
         await self.core.tracker.start()
+        shown = await self.publisher.republish_unshown()
+        if shown:
+            log.info("re-sending %d final states a previous run did not deliver", shown)
         if self._sync_commands:
             await self._sync()
 

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
+from bot.core.i18n import t
 from bot.core.mj.errors import MJError
-from bot.core.render import render
 from bot.core.storage import Job, MessageKind, Origin
 from bot.core.validation import RequestRejectedError
 from bot.ui.errors import user_message
@@ -67,8 +67,10 @@ class CommandFlow:
             await interaction.edit_original_response(content=user_message(exc, locale))
             return []
         jobs = started if isinstance(started, list) else [started]
+        if not jobs:
+            await interaction.edit_original_response(content=t("error.job_not_ready", locale))
         for job in jobs:
-            await self._publisher.show_now(job, render(job, []))
+            await self._publisher.show_first(job)
         return jobs
 
     @staticmethod
@@ -88,4 +90,4 @@ class CommandFlow:
         except (RequestRejectedError, MJError) as exc:
             await interaction.followup.send(user_message(exc, locale), ephemeral=True)
             return
-        await self._publisher.show_now(job, render(job, []))
+        await self._publisher.show_first(job)

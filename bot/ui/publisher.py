@@ -1,7 +1,10 @@
 """Publisher: turns job changes into message edits, coalesced per message.
 
-At most one edit per interval per job, only when what the user sees changed; a newer state
-replaces one still waiting, and a final state goes out at once.
+A change only marks the job's message dirty; the payload is rendered from the database
+row when the edit is sent, so an edit can never show an older state than the last one.
+At most one edit per interval per job, only when what the user sees changed; a final
+state (result, failure, waiting for input) goes out at once, is retried, and is recorded
+as shown so that a restart re-sends any the bot did not manage to deliver.
 """
 
 from __future__ import annotations
@@ -18,21 +21,28 @@ import discord
 from bot.core.mj.errors import MJError
 from bot.core.payload import MessagePayload
 from bot.core.render import render
-from bot.core.storage import Job, JobRepository, StoredButton
+from bot.core.storage import ButtonRepository, Job, JobRepository, JobStatus, StoredButton
 from bot.ui.delivery import DeliveryFailedError, MessageDelivery
 
 log = logging.getLogger(__name__)
 
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # Discord's default per-file limit
+FINAL_ATTEMPTS = 4
 Downloader = Callable[[str, int], Awaitable[bytes]]
+
+
+def _is_final(status: JobStatus) -> bool:
+    return status.is_terminal or status is JobStatus.MODAL
 
 
 @dataclass
 class _Slot:
-    pending: MessagePayload | None = None
+    dirty: bool = False
+    urgent: bool = False
     shown: MessagePayload | None = None
     last_sent: float = float("-inf")
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    first_sent: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 
 
@@ -41,75 +51,108 @@ class Publisher:
         self,
         delivery: MessageDelivery,
         jobs: JobRepository,
+        buttons: ButtonRepository,
         download: Downloader,
         *,
         interval: float = 5.0,
+        retry_delay: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._delivery = delivery
         self._jobs = jobs
+        self._buttons = buttons
         self._download = download
         self._interval = interval
+        self._retry_delay = retry_delay
         self._clock = clock
         self._slots: dict[int, _Slot] = {}
         self.edits = 0
 
     async def job_changed(self, job: Job, buttons: Sequence[StoredButton]) -> None:
         """Tracker callback: never blocks on Discord."""
-        self.publish(job, render(job, buttons))
+        self.publish(job)
 
-    def publish(self, job: Job, payload: MessagePayload) -> None:
+    def publish(self, job: Job) -> None:
         slot = self._slots.setdefault(job.id, _Slot())
-        if payload == slot.shown and slot.pending is None:
-            return
-        slot.pending = payload
-        if payload.final:
+        slot.dirty = True
+        if _is_final(job.status):
+            slot.urgent = True
             slot.wake.set()
         if slot.task is None or slot.task.done():
             slot.task = asyncio.create_task(self._drain(job.id, slot), name=f"publish-{job.id}")
 
-    async def show_now(self, job: Job, payload: MessagePayload) -> None:
-        """Publish and wait until it is on Discord (first state after a command)."""
-        self.publish(job, payload)
+    async def show_first(self, job: Job) -> None:
+        """Publish and wait until this job's message has been edited once."""
+        self.publish(job)
         slot = self._slots.get(job.id)
-        if slot is not None and slot.task is not None:
-            await asyncio.shield(slot.task)
+        if slot is not None:
+            await slot.first_sent.wait()
+
+    async def republish_unshown(self) -> int:
+        """At start-up: send the final states a previous run did not deliver."""
+        jobs = await self._jobs.list_unshown_finals()
+        for job in jobs:
+            self.publish(job)
+        return len(jobs)
 
     async def _drain(self, job_id: int, slot: _Slot) -> None:
-        while slot.pending is not None:
-            if not slot.pending.final:
-                delay = slot.last_sent + self._interval - self._clock()
-                if delay > 0:
-                    slot.wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(slot.wake.wait(), delay)
-            payload, slot.pending = slot.pending, None
-            if payload is None or payload == slot.shown:
-                continue
-            await self._send(job_id, payload)
-            slot.shown = payload
-            slot.last_sent = self._clock()
-        if slot.shown is not None and slot.shown.final and self._slots.get(job_id) is slot:
-            del self._slots[job_id]
-
-    async def _send(self, job_id: int, payload: MessagePayload) -> None:
-        job = await self._jobs.get(job_id)  # fresh: the message may have moved
-        if job is None:
-            return
-        image = await self._result_image(job, payload)
         try:
-            await self._delivery.deliver(job, payload, image)
-            self.edits += 1
-        except discord.HTTPException as exc:
-            if image is not None and exc.status == 413:  # too large after all: link it
-                await self._delivery.deliver(job, payload, None)
+            while slot.dirty:
+                if not slot.urgent:
+                    delay = slot.last_sent + self._interval - self._clock()
+                    if delay > 0:
+                        slot.wake.clear()
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(slot.wake.wait(), delay)
+                slot.dirty = slot.urgent = False
+                await self._edit(job_id, slot)
+        except Exception:  # never let one job's edits die silently
+            log.exception("job %d: publishing failed", job_id)
+        finally:
+            slot.first_sent.set()
+            # Keep the slot (and its last edit time) while the job runs: that is the
+            # coalescing memory. Once its final state is shown it is no longer needed.
+            finished = slot.shown is not None and slot.shown.final
+            if finished and not slot.dirty and self._slots.get(job_id) is slot:
+                del self._slots[job_id]
+
+    async def _edit(self, job_id: int, slot: _Slot) -> None:
+        job = await self._jobs.get(job_id)
+        if job is None or (job.message_id is None and job.channel_id is None):
+            return
+        buttons = await self._buttons.list(job.id) if job.status is JobStatus.SUCCESS else []
+        payload = render(job, buttons)
+        if payload == slot.shown:
+            return
+        attempts = FINAL_ATTEMPTS if payload.final else 1
+        if await self._send(job, payload, attempts):
+            slot.shown = payload
+            if payload.final:
+                await self._jobs.update(job.id, shown_status=job.status)
+        slot.last_sent = self._clock()
+        slot.first_sent.set()
+
+    async def _send(self, job: Job, payload: MessagePayload, attempts: int) -> bool:
+        image = await self._result_image(job, payload)
+        for attempt in range(attempts):
+            try:
+                await self._delivery.deliver(job, payload, image)
                 self.edits += 1
-            else:
-                log.warning("job %d: edit failed: %s", job.id, exc)
-        except DeliveryFailedError as exc:
-            log.warning("job %d: %s", job.id, exc)
-        except Exception:  # one bad edit must not stop later ones for this job
-            log.exception("job %d: unexpected error while editing its message", job.id)
+                return True
+            except discord.HTTPException as exc:
+                if image is not None and exc.status == 413:  # too large after all: link it
+                    image = None
+                    continue
+                log.warning("job %d: edit failed (%s)", job.id, exc)
+            except DeliveryFailedError as exc:
+                log.warning("job %d: %s", job.id, exc)
+                return False
+            except Exception:  # RateLimited, network errors: retry a final state
+                log.exception("job %d: unexpected error while editing its message", job.id)
+            if attempt + 1 < attempts:
+                await asyncio.sleep(self._retry_delay * 2**attempt)
+                job = await self._jobs.get(job.id) or job  # the message may have moved
+        return False
 
     async def _result_image(self, job: Job, payload: MessagePayload) -> bytes | None:
         if not payload.attach_image or not payload.image_url:
@@ -127,10 +170,8 @@ class Publisher:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def close(self) -> None:
-        for slot in self._slots.values():
-            if slot.task is not None:
-                slot.task.cancel()
-        await asyncio.gather(
-            *(s.task for s in self._slots.values() if s.task), return_exceptions=True
-        )
+        tasks = [s.task for s in self._slots.values() if s.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._slots.clear()

@@ -37,6 +37,7 @@ def job(**changes: Any) -> Job:
         "image_url": None,
         "final_prompt": None,
         "fail_reason": None,
+        "shown_status": None,
         "parent_job_id": None,
         "button_index": None,
         "created_at": 0.0,

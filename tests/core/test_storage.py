@@ -123,15 +123,24 @@ async def test_job_round_trip(db: Database) -> None:
     )
     assert updated.progress == 46
     assert updated.updated_at >= created.updated_at
-    assert await jobs.get_by_task_id("1730621718151844") == updated
     assert await jobs.inputs(created.id) == [image]
     assert [j.id for j in await jobs.list_by_status([JobStatus.IN_PROGRESS])] == [created.id]
 
     child = await jobs.create(
         JobKind.ACTION, ORIGIN, prompt="p", parent_job_id=created.id, button_index=3
     )
-    assert await jobs.children(created.id) == [child]
-    assert child.button_index == 3
+    assert (child.parent_job_id, child.button_index) == (created.id, 3)
+    assert await jobs.get(child.id) == child
+
+
+async def test_unshown_finals_are_listed_until_shown(db: Database) -> None:
+    jobs = JobRepository(db)
+    job = await jobs.create(JobKind.IMAGINE, ORIGIN, prompt="cat")
+    assert await jobs.list_unshown_finals() == []
+    job = await jobs.update(job.id, status=JobStatus.SUCCESS)
+    assert [j.id for j in await jobs.list_unshown_finals()] == [job.id]
+    await jobs.update(job.id, shown_status=JobStatus.SUCCESS)
+    assert await jobs.list_unshown_finals() == []
 
 
 async def test_update_rejects_unknown_fields(db: Database) -> None:

@@ -28,6 +28,7 @@ _UPDATABLE = frozenset(
         "image_url",
         "final_prompt",
         "fail_reason",
+        "shown_status",
         "submitted_at",
         "finished_at",
     }
@@ -93,13 +94,6 @@ class JobRepository:
             row = await cur.fetchone()
         return _job(row) if row else None
 
-    async def get_by_task_id(self, task_id: str) -> Job | None:
-        """The newest job following this aggregator task."""
-        sql = "SELECT * FROM jobs WHERE task_id = ? ORDER BY id DESC LIMIT 1"
-        async with self._db.conn.execute(sql, (task_id,)) as cur:
-            row = await cur.fetchone()
-        return _job(row) if row else None
-
     async def update(self, job_id: int, **changes: Any) -> Job:
         unknown = set(changes) - _UPDATABLE
         if unknown:
@@ -124,9 +118,14 @@ class JobRepository:
             rows = await cur.fetchall()
         return [_job(row) for row in rows]
 
-    async def children(self, parent_job_id: int) -> list[Job]:
-        sql = "SELECT * FROM jobs WHERE parent_job_id = ? ORDER BY id"
-        async with self._db.conn.execute(sql, (parent_job_id,)) as cur:
+    async def list_unshown_finals(self, within_seconds: float = 86400.0) -> list[Job]:
+        """Recent jobs whose final state (result, failure, input wanted) Discord lacks."""
+        sql = """SELECT * FROM jobs
+                 WHERE status IN ('SUCCESS', 'FAILURE', 'CANCEL', 'MODAL')
+                   AND (shown_status IS NULL OR shown_status != status)
+                   AND message_id IS NOT NULL AND updated_at > ?
+                 ORDER BY id"""
+        async with self._db.conn.execute(sql, (self._clock() - within_seconds,)) as cur:
             rows = await cur.fetchall()
         return [_job(row) for row in rows]
 

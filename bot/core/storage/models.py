@@ -97,6 +97,7 @@ class Job(BaseModel):
     image_url: str | None
     final_prompt: str | None
     fail_reason: str | None
+    shown_status: JobStatus | None
     parent_job_id: int | None
     button_index: int | None
     created_at: float

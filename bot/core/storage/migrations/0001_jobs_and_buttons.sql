@@ -20,6 +20,7 @@ CREATE TABLE jobs (
     image_url         TEXT,
     final_prompt      TEXT,
     fail_reason       TEXT,
+    shown_status      TEXT,    -- the final status whose message Discord has shown
     parent_job_id     INTEGER REFERENCES jobs (id) ON DELETE SET NULL,
     button_index      INTEGER,
     created_at        REAL    NOT NULL,
