@@ -50,8 +50,10 @@ class Tracker:
         self._poll_interval = poll_interval
         self._deadline = deadline_seconds
         self._clock = clock
-        # task id -> the job as last stored; only the tracker changes a tracked job's status.
-        self._tracked: dict[str, Job] = {}
+        # task id -> {job id: the job as last stored}. Several jobs can follow one task
+        # (an aggregator answers "already exists" with the same id). Only the tracker
+        # changes a tracked job's status, so this copy is current for what it diffs.
+        self._tracked: dict[str, dict[int, Job]] = {}
         self._subscribers: list[JobSubscriber] = []
         self._list_supported = True
         self._wake = asyncio.Event()
@@ -89,15 +91,15 @@ class Tracker:
     def track(self, job: Job) -> None:
         if job.task_id is None:
             raise ValueError(f"job {job.id} has no task id to track")
-        self._tracked[job.task_id] = job
+        self._tracked.setdefault(job.task_id, {})[job.id] = job
         self._wake.set()
 
     @property
     def tracked_count(self) -> int:
-        return len(self._tracked)
+        return sum(len(jobs) for jobs in self._tracked.values())
 
     def is_tracking(self, job_id: int) -> bool:
-        return any(job.id == job_id for job in self._tracked.values())
+        return any(job_id in jobs for jobs in self._tracked.values())
 
     # ---------------------------------------------------------------- polling
 
@@ -164,24 +166,40 @@ class Tracker:
         return [task for task in results if task is not None]
 
     async def _apply_tracked(self, task: Task) -> None:
-        job = self._tracked.get(task.id)
-        if job is None:
+        jobs = self._tracked.get(task.id, {})
+        for job in list(jobs.values()):
+            job = await self.apply(job, task)
+            self._keep_or_drop(task.id, job)
+
+    def _keep_or_drop(self, task_id: str, job: Job) -> None:
+        jobs = self._tracked.get(task_id)
+        if jobs is None:
             return
-        job = await self.apply(job, task)
         if job.status.is_tracked:
-            self._tracked[task.id] = job
+            jobs[job.id] = job
         else:
-            self._tracked.pop(task.id, None)
+            jobs.pop(job.id, None)
+            if not jobs:
+                del self._tracked[task_id]
 
     async def _expire_overdue(self, task_ids: list[str]) -> None:
         now = self._clock()
         for task_id in task_ids:
-            job = self._tracked.get(task_id)
-            if job is None:
-                continue
-            if now - (job.submitted_at or job.created_at) > self._deadline:
-                self._tracked.pop(task_id, None)
-                await self._store(job, status=JobStatus.FAILURE, fail_reason=TIMED_OUT_REASON)
+            for job in list(self._tracked.get(task_id, {}).values()):
+                if now - (job.submitted_at or job.created_at) <= self._deadline:
+                    continue
+                job = await self._store(job, status=JobStatus.FAILURE, fail_reason=TIMED_OUT_REASON)
+                self._keep_or_drop(task_id, job)
+                if task_id not in self._tracked:
+                    await self._cancel_quietly(task_id)
+
+    async def _cancel_quietly(self, task_id: str) -> None:
+        """Ask the aggregator to stop a task we gave up on, so it is not finished (and
+        charged) for nobody; servers without cancel simply refuse."""
+        try:
+            await self._client.cancel(task_id)
+        except MJError as exc:
+            log.info("could not cancel overdue task %s: %s", task_id, exc)
 
     # ---------------------------------------------------------------- changes
 

@@ -283,3 +283,16 @@ async def test_relay_quirks(http: httpx.AsyncClient) -> None:
             "final_prompt",
             "final_zh_prompt",
         }
+
+
+def test_the_key_goes_only_to_the_aggregators_own_origin(client: MJClient, sim: Simulator) -> None:
+    port = sim.port
+    assert client.sends_key_to(f"http://127.0.0.1:{port}/mj/image/1")
+    for elsewhere in (
+        f"http://127.0.0.1:{port + 1}/mj/image/1",
+        f"https://127.0.0.1:{port}/mj/image/1",
+        f"http://localhost:{port}/mj/image/1",
+        f"http://127.0.0.1.evil.example:{port}/x.png",
+        "not a url at all",
+    ):
+        assert not client.sends_key_to(elsewhere), elsewhere

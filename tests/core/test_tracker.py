@@ -163,7 +163,7 @@ async def test_jobs_interrupted_before_their_submit_answer_are_failed_at_start(
 
 
 async def test_a_stuck_job_fails_at_its_deadline(
-    client: MJClient, db: Database, sim_clock: ManualClock
+    client: MJClient, db: Database, sim: Simulator, sim_clock: ManualClock
 ) -> None:
     clock = ManualClock(10_000.0)
     tracker, service, recorder = make_tracker(client, db, clock=clock, deadline=60)
@@ -179,6 +179,7 @@ async def test_a_stuck_job_fails_at_its_deadline(
     assert stored.fail_reason == TIMED_OUT_REASON
     assert tracker.tracked_count == 0
     assert recorder.of(job.id)[-1][0] is JobStatus.FAILURE
+    assert sim.count("task/cancel") == 1  # given up on: not finished (and charged) for nobody
 
 
 async def test_a_failing_task_reports_its_reason(
@@ -216,3 +217,21 @@ async def test_5xx_for_a_while_does_not_stop_the_loop(
     assert recorder.of(job.id)[-1][0] is JobStatus.SUCCESS
     assert sim.faults.http_500 == 0
     assert tracker.ticks > 2
+
+
+async def test_two_jobs_following_one_task_both_finish(
+    client: MJClient, db: Database, sim_clock: ManualClock
+) -> None:
+    """An aggregator answers "already exists" with the id of a task we already follow."""
+    tracker, service, recorder = make_tracker(client, db)
+    first = await service.imagine(ORIGIN, "same task twice")
+    repo = JobRepository(db)
+    second = await repo.create(JobKind.ACTION, ORIGIN, prompt="same task twice")
+    second = await repo.update(second.id, task_id=first.task_id, status=JobStatus.WAITING)
+    tracker.track(second)
+    assert tracker.tracked_count == 2
+
+    await run_ticks(tracker, sim_clock)
+
+    for job in (first, second):
+        assert recorder.of(job.id)[-1][0] is JobStatus.SUCCESS

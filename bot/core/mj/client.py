@@ -187,7 +187,11 @@ class MJClient:
             data = await self._query("POST", "/mj/task/list-by-condition", {"ids": chunk})
             if not isinstance(data, list):
                 raise MJProtocolError("list-by-condition did not answer a list")
-            tasks.extend(parse_task(item) for item in data if isinstance(item, dict))
+            for item in data:
+                try:
+                    tasks.append(parse_task(item))
+                except MJProtocolError:  # one odd task must not stall polling of the rest
+                    log.warning("skipping a malformed task in list-by-condition")
         return tasks
 
     async def cancel(self, task_id: str) -> None:
@@ -203,12 +207,27 @@ class MJClient:
             raise MJProtocolError("image-seed answered no seed")
         return envelope.result
 
-    async def download(self, url: str, *, max_bytes: int) -> bytes:
-        """Fetch a result image (aggregator URLs may need the key; CDN URLs ignore it)."""
-        headers = self._auth_headers() if url.startswith(self._base_url) else {}
+    def sends_key_to(self, url: str) -> bool:
+        """Only the aggregator's own origin (scheme, host and port) ever sees the key."""
         try:
-            async with self._http.stream("GET", url, headers=headers) as response:
-                if response.status_code >= 400:
+            target, base = httpx.URL(url), httpx.URL(self._base_url)
+        except httpx.InvalidURL:
+            return False
+        return (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port)
+
+    async def download(self, url: str, *, max_bytes: int, hops: int = 3) -> bytes:
+        """Fetch a result image. Aggregator image URLs may need the key; a redirect from
+        them (to a CDN) is followed without it."""
+        keyed = self.sends_key_to(url)
+        headers = self._auth_headers() if keyed else {}
+        try:
+            async with self._http.stream(
+                "GET", url, headers=headers, follow_redirects=not keyed
+            ) as response:
+                if response.is_redirect and hops > 0:
+                    target = str(response.url.join(response.headers["location"]))
+                    return await self.download(target, max_bytes=max_bytes, hops=hops - 1)
+                if response.status_code >= 300:
                     raise MJHTTPError(response.status_code, "image download failed")
                 data = bytearray()
                 async for chunk in response.aiter_bytes():
@@ -251,8 +270,9 @@ class MJClient:
     ) -> Any:
         url = f"{self._base_url}{(mode or self.speed_mode).path_prefix}{path}"
         try:
+            # No redirects: they could carry the key header to another host.
             response = await self._http.request(
-                method, url, json=body, headers=self._auth_headers()
+                method, url, json=body, headers=self._auth_headers(), follow_redirects=False
             )
         except httpx.TimeoutException as exc:
             raise MJTimeoutError(f"{method} {path} timed out") from exc

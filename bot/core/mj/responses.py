@@ -40,6 +40,8 @@ def decode(response: httpx.Response, path: str) -> Any:
         raise MJServerError(status)
     if status in (404, 405) and not _has_code(data):
         raise MJEndpointUnsupportedError(status, path)
+    if 300 <= status < 400:
+        raise MJHTTPError(status, "redirected: check MJ_API_BASE_URL (use the final address)")
     if status >= 400:
         if _has_code(data):  # aggregators send API errors as HTTP 400 with a code body
             check_envelope(data)
