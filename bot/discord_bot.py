@@ -72,18 +72,24 @@ class MJBot(commands.Bot):
             try:
                 await self.clicks.on_modal_submit(interaction)
             except Exception as exc:  # always answer, or the user sees "interaction failed"
-                await self._answer_failure(interaction, exc)
+                await self.answer_failure(interaction, exc)
 
     async def _on_tree_error(
         self, interaction: discord.Interaction, error: discord.app_commands.AppCommandError
     ) -> None:
         original = getattr(error, "original", error)
-        await self._answer_failure(interaction, original)
+        await self.answer_failure(interaction, original)
 
-    async def _answer_failure(self, interaction: discord.Interaction, error: BaseException) -> None:
+    async def answer_failure(self, interaction: discord.Interaction, error: BaseException) -> None:
+        """Tell the user something went wrong, however far the interaction got."""
         text = user_message(error, str(interaction.locale))
         try:
-            await refuse(interaction, text)
+            if interaction.response.is_done():
+                # After a "thinking" defer a followup would publicly replace the placeholder
+                # anyway; say it there directly.
+                await interaction.edit_original_response(content=text, view=None)
+            else:
+                await refuse(interaction, text)
         except discord.HTTPException:
             log.warning("could not tell the user about an error", exc_info=error)
 

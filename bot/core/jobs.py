@@ -207,6 +207,7 @@ class JobService(ButtonPresses):
                 fail_reason=str(exc)[:500],
                 finished_at=self._now(),
             )
+            exc.job_id = job.id
             raise
         except asyncio.CancelledError:
             await self._jobs.update(job.id, status=JobStatus.FAILURE, fail_reason="cancelled")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.buttons import ButtonMeaning, ButtonRoute, classify
 from bot.core.mask import Region, image_size, region_mask
+from bot.core.mj.errors import MJError
 from bot.core.mj.schemas import BotType, SpeedMode, Submission
 from bot.core.prompts import describe_prompts, prompt_number, shortened_prompts
 from bot.core.storage import InputImage, Job, JobKind, JobStatus, Origin, StoredButton
@@ -123,15 +124,7 @@ class ButtonPresses:
             text = prompt if prompt is not None else self.default_prompt(press)
             return [await self.imagine(origin, text, mode=mode, bot_type=bot_type, parent=parent)]
         if route is ButtonRoute.IMAGINE_ALL:
-            started = []
-            for number, text in enumerate(self.result_prompts(parent)):
-                if number and more_origins is None:
-                    break
-                where = await more_origins() if number and more_origins else origin
-                started.append(
-                    await self.imagine(where, text, mode=mode, bot_type=bot_type, parent=parent)
-                )
-            return started
+            return await self._imagine_all(origin, parent, more_origins, mode, bot_type)
         if route is ButtonRoute.DESCRIBE_AGAIN:
             inputs = await self._jobs.inputs(parent.id)
             if not inputs:
@@ -151,6 +144,36 @@ class ButtonPresses:
         if size is None:
             raise RequestRejectedError(Rejection.JOB_NOT_READY)
         return InputImage(mime="image/png", data=region_mask(*size, region))
+
+    async def _imagine_all(
+        self,
+        origin: Origin,
+        parent: Job,
+        more_origins: Callable[[], Awaitable[Origin]] | None,
+        mode: SpeedMode | None,
+        bot_type: BotType | None,
+    ) -> list[Job]:
+        """One imagine per describe prompt, each on its own message."""
+        prompts = self.result_prompts(parent)
+        if not prompts:
+            raise RequestRejectedError(Rejection.JOB_NOT_READY)
+        started = [
+            await self.imagine(origin, prompts[0], mode=mode, bot_type=bot_type, parent=parent)
+        ]
+        if more_origins is None:
+            return started
+        for text in prompts[1:]:
+            where = await more_origins()
+            try:
+                job = await self.imagine(where, text, mode=mode, bot_type=bot_type, parent=parent)
+            except MJError as exc:
+                # The others are running: this one shows its failure on its own message.
+                failed = await self._jobs.get(exc.job_id) if exc.job_id else None
+                if failed is None:
+                    raise
+                job = failed
+            started.append(job)
+        return started
 
     async def _action(
         self,

@@ -64,10 +64,11 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUSTOM_
         return cls(int(match["job"]), match["route"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        handler = getattr(interaction.client, "clicks", None)
-        if handler is None:
-            raise RuntimeError("the bot has no click handler")
-        await handler.on_button(interaction, self.job_id, self.route)
+        bot: Any = interaction.client
+        try:
+            await bot.clicks.on_button(interaction, self.job_id, self.route)
+        except Exception as exc:  # discord.py would only log it: the user must hear back
+            await bot.answer_failure(interaction, exc)
 
 
 def build_view(specs: Sequence[ButtonSpec]) -> discord.ui.View | None:

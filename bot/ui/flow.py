@@ -66,6 +66,9 @@ class CommandFlow:
         except MJError as exc:
             await interaction.edit_original_response(content=user_message(exc, locale))
             return []
+        except Exception as exc:  # never leave the user with "thinking..." forever
+            await interaction.edit_original_response(content=user_message(exc, locale))
+            return []
         jobs = started if isinstance(started, list) else [started]
         if not jobs:
             await interaction.edit_original_response(content=t("error.job_not_ready", locale))

@@ -23,5 +23,6 @@ def origin_of(interaction: discord.Interaction, message_id: int | None) -> Origi
         message_id=message_id,
         interaction_token=interaction.token,
         token_expires_at=interaction.expires_at.timestamp(),
+        upload_limit=interaction.filesize_limit,
         locale=str(interaction.locale),
     )

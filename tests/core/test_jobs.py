@@ -231,3 +231,29 @@ async def test_remix_modal_is_answered(db: Database, http, sim_clock: ManualCloc
         await svc.finish(sim_clock)
         assert (await svc.reload(answered)).status is JobStatus.SUCCESS
         assert sim.records("submit/modal")[0].body_json["prompt"] == "remixed prompt"
+
+
+async def test_imagine_all_keeps_going_when_one_prompt_is_refused(
+    svc: Services, sim: Simulator, sim_clock: ManualClock
+) -> None:
+    described = await svc.service.describe(OWNER, PNG)
+    await svc.finish(sim_clock)
+    everything = await svc.index_of(described, lambda b: b.custom_id == "MJ::Job::PicReader::all")
+    messages = iter(range(100, 103))
+
+    async def more() -> Origin:
+        number = next(messages)
+        if number == 100:
+            sim.faults.fault_scope = "submit"
+            sim.faults.http_500 = 1  # the second prompt's submit fails
+        return Origin(user_id=10, channel_id=20, message_id=number)
+
+    started = await svc.service.press(OWNER, described.id, everything, more_origins=more)
+    assert [j.status for j in started] == [
+        JobStatus.WAITING,
+        JobStatus.FAILURE,
+        JobStatus.WAITING,
+        JobStatus.WAITING,
+    ]
+    assert started[1].message_id == 100 and "500" in (started[1].fail_reason or "")
+    assert sim.count("submit/imagine") == 4

@@ -12,6 +12,8 @@ from typing import Any
 class MJError(Exception):
     """Base of every aggregator failure."""
 
+    job_id: int | None = None  # set by JobService: the job recorded as failed by this error
+
 
 class MJTransportError(MJError):
     """The request did not get an HTTP answer (connection refused, reset, DNS...)."""
