@@ -40,7 +40,7 @@ class MJBot(commands.Bot):
             interval=core.settings.edit_interval_seconds,
         )
         self.flow = CommandFlow(self.publisher)
-        self.clicks = ClickHandler(core.job_service, core.jobs, self.flow)
+        self.clicks = ClickHandler(core.job_service, self.flow)
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:

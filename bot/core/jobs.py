@@ -151,10 +151,8 @@ class JobService(ButtonPresses):
 
     # ---------------------------------------------------------------- modals
 
-    async def answer_modal(
-        self, job_id: int, user_id: int, prompt: str, *, mask: InputImage | None = None
-    ) -> Job:
-        """Send the user's answer for a job the aggregator put in MODAL."""
+    async def waiting_job(self, job_id: int, user_id: int) -> Job:
+        """The job waiting in MODAL that this user may answer, or a refusal."""
         job = await self._jobs.get(job_id)
         if job is None or job.task_id is None:
             raise RequestRejectedError(Rejection.BUTTON_UNKNOWN)
@@ -162,8 +160,18 @@ class JobService(ButtonPresses):
             raise RequestRejectedError(Rejection.NOT_OWNER, owner_id=job.user_id)
         if job.status is not JobStatus.MODAL:
             raise RequestRejectedError(Rejection.JOB_NOT_READY)
+        return job
+
+    async def answer_modal(
+        self, job_id: int, user_id: int, prompt: str, *, mask: InputImage | None = None
+    ) -> Job:
+        """Send the user's answer for a job the aggregator put in MODAL."""
+        job = await self.waiting_job(job_id, user_id)
         text = check_prompt(prompt, max_chars=self.limits.max_prompt_chars)
-        job = await self._jobs.update(job.id, prompt=text, status=JobStatus.PENDING)
+        # Two answers racing (double submit): only the first one leaves MODAL and is sent.
+        if not await self._jobs.move_status(job.id, JobStatus.MODAL, JobStatus.PENDING):
+            raise RequestRejectedError(Rejection.ALREADY_PRESSED)
+        job = await self._jobs.update(job.id, prompt=text)
         call = self._client.modal(
             job.task_id or "", prompt=text, mask_base64=to_data_url(mask) if mask else None
         )

@@ -10,7 +10,7 @@ from bot.core.i18n import t
 from bot.core.payload import MODAL_BUTTON, ButtonSpec, EmbedSpec, MessagePayload
 from bot.core.prompts import describe_prompts, shortened_prompts
 from bot.core.storage import Job, JobKind, JobStatus, StoredButton
-from bot.core.tracker import INTERRUPTED_REASON, TIMED_OUT_REASON
+from bot.core.storage.models import INTERRUPTED_REASON, TIMED_OUT_REASON
 
 MAX_ROWS = 5
 MAX_PER_ROW = 5

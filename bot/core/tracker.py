@@ -18,12 +18,11 @@ from bot.core.mj.client import MJClient
 from bot.core.mj.errors import MJEndpointUnsupportedError, MJError
 from bot.core.mj.schemas import Task
 from bot.core.storage import ButtonRepository, Job, JobRepository, JobStatus, StoredButton
+from bot.core.storage.models import INTERRUPTED_REASON, TIMED_OUT_REASON
 
 log = logging.getLogger(__name__)
 
 FETCH_CONCURRENCY = 8
-TIMED_OUT_REASON = "timed out: the aggregator did not finish the task in time"
-INTERRUPTED_REASON = "interrupted: the bot stopped before the aggregator confirmed the submit"
 
 # Fields whose change the user can see on the message.
 _VISIBLE = ("status", "progress", "image_url", "fail_reason", "final_prompt", "queue_position")

@@ -13,8 +13,8 @@ from bot.core.jobs import JobService
 from bot.core.mask import parse_region
 from bot.core.payload import MODAL_BUTTON
 from bot.core.prompts import with_zoom
-from bot.core.storage import Job, JobRepository, JobStatus
-from bot.core.validation import Rejection, RequestRejectedError
+from bot.core.storage import Job
+from bot.core.validation import RequestRejectedError
 from bot.ui.errors import user_message
 from bot.ui.flow import CommandFlow, JobContext, refuse
 from bot.ui.modals import MODAL_TEMPLATE, PROMPT_FIELD, REGION_FIELD, prompt_modal, submitted_values
@@ -23,9 +23,8 @@ log = logging.getLogger(__name__)
 
 
 class ClickHandler:
-    def __init__(self, service: JobService, jobs: JobRepository, flow: CommandFlow) -> None:
+    def __init__(self, service: JobService, flow: CommandFlow) -> None:
         self._service = service
-        self._jobs = jobs
         self._flow = flow
 
     async def on_button(self, interaction: discord.Interaction, job_id: int, route: str) -> None:
@@ -69,7 +68,7 @@ class ClickHandler:
             await refuse(interaction, user_message(exc, locale))
 
     async def _open_remix(self, interaction: discord.Interaction, job_id: int) -> None:
-        job = await self._modal_job(job_id, interaction.user.id)
+        job = await self._service.waiting_job(job_id, interaction.user.id)
         modal = prompt_modal(
             job_id,
             MODAL_BUTTON,
@@ -78,16 +77,6 @@ class ClickHandler:
             locale=str(interaction.locale),
         )
         await interaction.response.send_modal(modal)
-
-    async def _modal_job(self, job_id: int, user_id: int) -> Job:
-        job = await self._jobs.get(job_id)
-        if job is None:
-            raise RequestRejectedError(Rejection.BUTTON_UNKNOWN)
-        if self._service.limits.owner_only_buttons and job.user_id != user_id:
-            raise RequestRejectedError(Rejection.NOT_OWNER, owner_id=job.user_id)
-        if job.status is not JobStatus.MODAL:
-            raise RequestRejectedError(Rejection.JOB_NOT_READY)
-        return job
 
     async def on_modal_submit(self, interaction: discord.Interaction) -> bool:
         """Handle one of our modals; False when the modal is not ours."""
@@ -102,7 +91,7 @@ class ClickHandler:
         try:
             if route == MODAL_BUTTON:
                 # The answer continues the same job on its own message: a silent defer.
-                await self._modal_job(job_id, interaction.user.id)
+                await self._service.waiting_job(job_id, interaction.user.id)
                 await interaction.response.defer()
                 await self._flow.continue_job(
                     interaction, self._service.answer_modal(job_id, interaction.user.id, prompt)

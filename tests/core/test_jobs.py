@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.core.jobs import JobLimits, JobService
@@ -226,8 +228,16 @@ async def test_remix_modal_is_answered(db: Database, http, sim_clock: ManualCloc
         assert variation.status is JobStatus.MODAL and variation.final_prompt
         with pytest.raises(RequestRejectedError):
             await svc.service.answer_modal(variation.id, STRANGER.user_id, "not yours")
-        answered = await svc.service.answer_modal(variation.id, OWNER.user_id, "remixed prompt")
+        both = await asyncio.gather(
+            svc.service.answer_modal(variation.id, OWNER.user_id, "remixed prompt"),
+            svc.service.answer_modal(variation.id, OWNER.user_id, "submitted twice"),
+            return_exceptions=True,
+        )
+        (answered,) = [r for r in both if isinstance(r, Job)]
+        (refused,) = [r for r in both if isinstance(r, RequestRejectedError)]
         assert answered.status is JobStatus.WAITING
+        assert refused.reason is Rejection.ALREADY_PRESSED
+        assert sim.count("submit/modal") == 1
         await svc.finish(sim_clock)
         assert (await svc.reload(answered)).status is JobStatus.SUCCESS
         assert sim.records("submit/modal")[0].body_json["prompt"] == "remixed prompt"

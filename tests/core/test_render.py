@@ -10,7 +10,7 @@ from bot.core.i18n import keys, t
 from bot.core.payload import MODAL_BUTTON
 from bot.core.render import layout_buttons, render
 from bot.core.storage import Job, JobKind, JobStatus, MessageKind, StoredButton
-from bot.core.tracker import TIMED_OUT_REASON
+from bot.core.storage.models import TIMED_OUT_REASON
 
 HASH = "3eaa7c0c-9825-4110-9c89-02c4e463a8d0"
 

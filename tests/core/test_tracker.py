@@ -18,7 +18,8 @@ from bot.core.storage import (
     Origin,
     StoredButton,
 )
-from bot.core.tracker import TIMED_OUT_REASON, Tracker
+from bot.core.storage.models import TIMED_OUT_REASON
+from bot.core.tracker import Tracker
 from bot.sim import ManualClock, Simulator
 
 ORIGIN = Origin(user_id=1, channel_id=2, guild_id=3, message_id=4)

@@ -111,6 +111,15 @@ class JobRepository:
             raise KeyError(f"job {job_id} does not exist")
         return job
 
+    async def move_status(self, job_id: int, expected: JobStatus, new: JobStatus) -> bool:
+        """Change the status only if it still is `expected` (check-and-set in one statement)."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+                (new, self._clock(), job_id, expected),
+            )
+            return cursor.rowcount == 1
+
     async def list_by_status(self, statuses: Sequence[JobStatus]) -> list[Job]:
         marks = ", ".join("?" for _ in statuses)
         sql = f"SELECT * FROM jobs WHERE status IN ({marks}) ORDER BY id"

@@ -9,6 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.core.mj.schemas import TaskStatus
 
+# Failure reasons the bot itself records (the renderer shows them translated).
+TIMED_OUT_REASON = "timed out: the aggregator did not finish the task in time"
+INTERRUPTED_REASON = "interrupted: the bot stopped before the aggregator confirmed the submit"
+
 
 class JobKind(StrEnum):
     IMAGINE = "IMAGINE"
