@@ -32,7 +32,7 @@ async def run(settings: Settings) -> None:
             core = build_core(settings, http, db)
             bot = MJBot(core)
             async with bot:
-                log.info("starting; aggregator at %s", settings.api_root)
+                log.info("starting; aggregator at %s", httpx.URL(settings.api_root).host)
                 await bot.start(settings.discord_token.get_secret_value())
         finally:
             await db.close()

@@ -110,6 +110,11 @@ _TEXT: dict[str, tuple[str, str]] = {
         "The bot is misconfigured (its API key was refused). The server owner has been told.",
         "机器人配置有误（API 密钥被拒绝），已通知管理员。",
     ),
+    "error.maybe_submitted": (
+        "The aggregator did not answer in time; the task may still have started. "
+        "Please check before trying again.",
+        "服务商响应超时，任务可能已经开始。请确认后再重试。",
+    ),
     "error.unavailable": (
         "The aggregator is not reachable right now. Please try again later.",
         "暂时无法连接服务商，请稍后再试。",

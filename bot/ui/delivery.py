@@ -51,6 +51,8 @@ class MessageDelivery:
 
     async def deliver(self, job: Job, payload: MessagePayload, image: bytes | None) -> Job:
         """Show `payload` on the job's message; returns the job (moved if it had to)."""
+        if job.interaction_token and not self.token_usable(job):
+            job = await self._jobs.update(job.id, interaction_token=None)  # keep no dead token
         if self.token_usable(job):
             try:
                 await self._edit_with_token(job, payload, image)

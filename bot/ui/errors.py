@@ -13,6 +13,7 @@ from bot.core.mj.errors import (
     MJHTTPError,
     MJQueueFullError,
     MJRateLimitedError,
+    MJTimeoutError,
     MJTransportError,
 )
 from bot.core.validation import RequestRejectedError
@@ -40,6 +41,9 @@ def user_message(error: BaseException, locale: str | None) -> str:
         return t("error.rate_limited", locale)
     if isinstance(error, MJAPIError):
         return t("error.refused", locale, reason=error.description or f"code {error.code}")
+    if isinstance(error, MJTimeoutError):
+        log.warning("aggregator timed out: %s", error)
+        return t("error.maybe_submitted", locale)
     if isinstance(error, MJTransportError | MJHTTPError | MJError):
         log.warning("aggregator unavailable: %s", error)
         return t("error.unavailable", locale)

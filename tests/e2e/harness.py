@@ -89,6 +89,7 @@ def make_settings(sim: Simulator, fake: FakeDiscord, db_path: Path, **overrides:
         "poll_interval_seconds": 0.02,
         "edit_interval_seconds": 0.0,
         "task_deadline_seconds": 600,
+        "request_timeout_seconds": 5.0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -112,10 +113,12 @@ async def harness(
         sim = await stack.enter_async_context(
             running_simulator(sim_config or SimConfig(step_seconds=0.03))
         )
-        http = await stack.enter_async_context(httpx.AsyncClient(timeout=5.0))
+        config = make_settings(sim, fake, tmp_path / "bot.db", **settings)
+        http = await stack.enter_async_context(
+            httpx.AsyncClient(timeout=config.request_timeout_seconds)
+        )
         db = await Database.open(tmp_path / "bot.db")
         stack.push_async_callback(db.close)
         await db.migrate()
-        config = make_settings(sim, fake, tmp_path / "bot.db", **settings)
         bot = await stack.enter_async_context(started_bot(fake, config, http, db))
         yield Harness(fake, sim, config, db, http, bot, InteractionFactory(fake, bot))

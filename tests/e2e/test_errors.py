@@ -80,3 +80,12 @@ async def test_aggregator_down_is_said_plainly(h: Harness) -> None:
     inter = await h.command("shorten", {"prompt": "anyone there"})
     await h.wait(lambda: "not reachable" in h.original(inter.token).content, "the reply")
     assert h.sim.count("submit/shorten") == 1
+
+
+async def test_a_submit_timeout_says_it_may_have_started(tmp_path: Path) -> None:
+    async with harness(tmp_path, request_timeout_seconds=0.3) as h:
+        h.sim.faults.timeout_seconds = 1.0
+        h.sim.faults.timeouts = 1
+        inter = await h.command("imagine", {"prompt": "slow aggregator"})
+        await h.wait(lambda: "may still have started" in h.original(inter.token).content, "reply")
+        assert h.sim.count("submit/imagine") == 1  # not retried: it could be charged twice
