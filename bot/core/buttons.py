@@ -29,8 +29,7 @@ class ButtonRoute(StrEnum):
 class ButtonMeaning:
     route: ButtonRoute
     prompt_number: int | None = None  # PICK_PROMPT: 1-based
-    needs_mask: bool = False  # ASK_THEN_SUBMIT for Vary (Region)
-    zoom: bool = False  # ASK_THEN_SUBMIT for Custom Zoom
+    needs_mask: bool = False  # ASK_THEN_SUBMIT for Vary (Region); else Custom Zoom
 
 
 def classify(button: StoredButton) -> ButtonMeaning:
@@ -38,7 +37,7 @@ def classify(button: StoredButton) -> ButtonMeaning:
     if button.style == _LINK_STYLE or not custom_id:
         return ButtonMeaning(ButtonRoute.UNSUPPORTED)
     if custom_id.startswith("MJ::CustomZoom::"):
-        return ButtonMeaning(ButtonRoute.ASK_THEN_SUBMIT, zoom=True)
+        return ButtonMeaning(ButtonRoute.ASK_THEN_SUBMIT)
     if custom_id.startswith("MJ::Inpaint::"):
         return ButtonMeaning(ButtonRoute.ASK_THEN_SUBMIT, needs_mask=True)
     if custom_id == "MJ::Job::PicReader::all":

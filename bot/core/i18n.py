@@ -26,12 +26,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Failed: the bot restarted before the task was confirmed; nothing more will happen",
         "失败：机器人在任务确认前重启，此任务不会继续",
     ),
-    "result.by": ("by {user}", "来自 {user}"),
     "result.upscale": ("Image #{n}", "图片 #{n}"),
     "result.describe_title": ("Describe", "图生文"),
     "result.shorten_title": ("Shortened prompts", "精简提示词"),
     "result.blend": ("Blend", "混图"),
-    "result.image_link": ("Full image", "完整图片"),
     "button.edit_prompt": ("Edit prompt", "编辑提示词"),
     # modals
     "modal.prompt_title": ("Imagine", "绘图"),

@@ -52,7 +52,7 @@ class JobLimits:
     owner_only_buttons: bool = True
 
 
-class JobService(ButtonPresses):
+class JobService:
     def __init__(
         self,
         client: MJClient,
@@ -69,9 +69,8 @@ class JobService(ButtonPresses):
         self._buttons = buttons
         self._watcher = watcher
         self.limits = limits or JobLimits()
-        self._monotonic = monotonic
         self._now = now
-        self._recent_presses: dict[tuple[int, int], float] = {}
+        self.presses = ButtonPresses(self, client, jobs, buttons, monotonic=monotonic)
 
     # ---------------------------------------------------------------- commands
 
@@ -92,7 +91,7 @@ class JobService(ButtonPresses):
             JobKind.IMAGINE, origin, text, mode, bot_type, parent=parent, index=button_index
         )
         data_urls = [to_data_url(image) for image in checked]
-        return await self._submit(
+        return await self.submit(
             job, self._client.imagine(text, images=data_urls, bot_type=bot_type, mode=mode)
         )
 
@@ -111,7 +110,7 @@ class JobService(ButtonPresses):
         job = await self._record(JobKind.BLEND, origin, "", mode, bot_type, options=options)
         urls = [to_data_url(image) for image in checked]
         call = self._client.blend(urls, dimensions=dimensions, bot_type=bot_type, mode=mode)
-        return await self._submit(job, call)
+        return await self.submit(job, call)
 
     async def describe(
         self,
@@ -135,7 +134,7 @@ class JobService(ButtonPresses):
             index=button_index,
         )
         call = self._client.describe(to_data_url(checked), bot_type=bot_type, mode=mode)
-        return await self._submit(job, call)
+        return await self.submit(job, call)
 
     async def shorten(
         self,
@@ -147,7 +146,7 @@ class JobService(ButtonPresses):
     ) -> Job:
         text = check_prompt(prompt, max_chars=self.limits.max_prompt_chars)
         job = await self._record(JobKind.SHORTEN, origin, text, mode, bot_type)
-        return await self._submit(job, self._client.shorten(text, bot_type=bot_type, mode=mode))
+        return await self.submit(job, self._client.shorten(text, bot_type=bot_type, mode=mode))
 
     # ---------------------------------------------------------------- modals
 
@@ -175,7 +174,7 @@ class JobService(ButtonPresses):
         call = self._client.modal(
             job.task_id or "", prompt=text, mask_base64=to_data_url(mask) if mask else None
         )
-        return await self._submit(job, call)
+        return await self.submit(job, call)
 
     async def _record(
         self,
@@ -205,7 +204,7 @@ class JobService(ButtonPresses):
             button_index=index,
         )
 
-    async def _submit(self, job: Job, call: Awaitable[Submission], *, track: bool = True) -> Job:
+    async def submit(self, job: Job, call: Awaitable[Submission], *, track: bool = True) -> Job:
         try:
             submission = await call
         except MJError as exc:

@@ -1,25 +1,25 @@
-"""The button half of JobService: what pressing a stored button does.
+"""What pressing a stored button does: submit it, ask first, or act locally.
 
-Kept apart from the commands only for size; JobService inherits it, so there is still
-one path from a request to a recorded, submitted job.
+JobService owns one ButtonPresses (`service.presses`) and every job it starts is recorded
+and submitted by JobService, so there is still one path from a request to a job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.core.buttons import ButtonMeaning, ButtonRoute, classify
 from bot.core.mask import Region, image_size, region_mask
 from bot.core.mj.errors import MJError
-from bot.core.mj.schemas import BotType, SpeedMode, Submission
+from bot.core.mj.schemas import BotType, SpeedMode
 from bot.core.prompts import describe_prompts, prompt_number, shortened_prompts
 from bot.core.storage import InputImage, Job, JobKind, JobStatus, Origin, StoredButton
 from bot.core.validation import Rejection, RequestRejectedError, check_prompt, to_data_url
 
 if TYPE_CHECKING:
-    from bot.core.jobs import JobLimits
+    from bot.core.jobs import JobService
     from bot.core.mj.client import MJClient
     from bot.core.storage import ButtonRepository, JobRepository
 
@@ -37,40 +37,23 @@ class Press:
 
 
 class ButtonPresses:
-    if TYPE_CHECKING:  # provided by JobService
-        _client: MJClient
-        _jobs: JobRepository
-        _buttons: ButtonRepository
-        _monotonic: Callable[[], float]
-        _recent_presses: dict[tuple[int, int], float]
-        limits: JobLimits
+    """What pressing a stored button does; every job it starts goes through JobService."""
 
-        async def imagine(
-            self,
-            origin: Origin,
-            prompt: str,
-            *,
-            images: Sequence[bytes] = (),
-            mode: SpeedMode | None = None,
-            bot_type: BotType | None = None,
-            parent: Job | None = None,
-            button_index: int | None = None,
-        ) -> Job: ...
-
-        async def describe(
-            self,
-            origin: Origin,
-            image: bytes,
-            *,
-            mode: SpeedMode | None = None,
-            bot_type: BotType | None = None,
-            parent: Job | None = None,
-            button_index: int | None = None,
-        ) -> Job: ...
-
-        async def _submit(
-            self, job: Job, call: Awaitable[Submission], *, track: bool = True
-        ) -> Job: ...
+    def __init__(
+        self,
+        service: JobService,
+        client: MJClient,
+        jobs: JobRepository,
+        buttons: ButtonRepository,
+        *,
+        monotonic: Callable[[], float],
+    ) -> None:
+        self._service = service
+        self._client = client
+        self._jobs = jobs
+        self._buttons = buttons
+        self._monotonic = monotonic
+        self._recent_presses: dict[tuple[int, int], float] = {}
 
     async def resolve_press(self, job_id: int, index: int, user_id: int) -> Press:
         """Look a button up and check who may press it; no side effects."""
@@ -78,7 +61,7 @@ class ButtonPresses:
         button = await self._buttons.get(job_id, index) if parent else None
         if parent is None or button is None:
             raise RequestRejectedError(Rejection.BUTTON_UNKNOWN)
-        if self.limits.owner_only_buttons and parent.user_id != user_id:
+        if self._service.limits.owner_only_buttons and parent.user_id != user_id:
             raise RequestRejectedError(Rejection.NOT_OWNER, owner_id=parent.user_id)
         meaning = classify(button)
         if meaning.route is ButtonRoute.UNSUPPORTED:
@@ -122,14 +105,18 @@ class ButtonPresses:
         mode, bot_type = _mode_of(parent), _bot_type_of(parent)
         if route is ButtonRoute.PICK_PROMPT:
             text = prompt if prompt is not None else self.default_prompt(press)
-            return [await self.imagine(origin, text, mode=mode, bot_type=bot_type, parent=parent)]
+            return [
+                await self._service.imagine(
+                    origin, text, mode=mode, bot_type=bot_type, parent=parent
+                )
+            ]
         if route is ButtonRoute.IMAGINE_ALL:
             return await self._imagine_all(origin, parent, more_origins, mode, bot_type)
         if route is ButtonRoute.DESCRIBE_AGAIN:
             inputs = await self._jobs.inputs(parent.id)
             if not inputs:
                 raise RequestRejectedError(Rejection.JOB_NOT_READY)
-            return [await self.describe(origin, inputs[0].data, mode=mode, parent=parent)]
+            return [await self._service.describe(origin, inputs[0].data, mode=mode, parent=parent)]
         if parent.status is not JobStatus.SUCCESS or parent.task_id is None:
             raise RequestRejectedError(Rejection.JOB_NOT_READY)
         return [await self._action(origin, press, prompt, mask, mode)]
@@ -158,14 +145,18 @@ class ButtonPresses:
         if not prompts:
             raise RequestRejectedError(Rejection.JOB_NOT_READY)
         started = [
-            await self.imagine(origin, prompts[0], mode=mode, bot_type=bot_type, parent=parent)
+            await self._service.imagine(
+                origin, prompts[0], mode=mode, bot_type=bot_type, parent=parent
+            )
         ]
         if more_origins is None:
             return started
         for text in prompts[1:]:
             where = await more_origins()
             try:
-                job = await self.imagine(where, text, mode=mode, bot_type=bot_type, parent=parent)
+                job = await self._service.imagine(
+                    where, text, mode=mode, bot_type=bot_type, parent=parent
+                )
             except MJError as exc:
                 # The others are running: this one shows its failure on its own message.
                 failed = await self._jobs.get(exc.job_id) if exc.job_id else None
@@ -189,7 +180,7 @@ class ButtonPresses:
             options["mode"] = mode.value
         text = parent.final_prompt or parent.prompt
         if press.meaning.route is ButtonRoute.ASK_THEN_SUBMIT:
-            text = check_prompt(prompt or "", max_chars=self.limits.max_prompt_chars)
+            text = check_prompt(prompt or "", max_chars=self._service.limits.max_prompt_chars)
         job = await self._jobs.create(
             JobKind.ACTION,
             origin,
@@ -201,13 +192,13 @@ class ButtonPresses:
         assert parent.task_id is not None
         asks_first = press.meaning.route is ButtonRoute.ASK_THEN_SUBMIT
         call = self._client.action(parent.task_id, button.custom_id, mode=mode)
-        job = await self._submit(job, call, track=not asks_first)
+        job = await self._service.submit(job, call, track=not asks_first)
         if not asks_first or job.task_id is None:
             return job
         # Custom Zoom / Vary (Region): the action opened the aggregator's modal; answer it now.
         mask_url = to_data_url(mask) if mask else None
         call = self._client.modal(job.task_id, prompt=text, mask_base64=mask_url, mode=mode)
-        return await self._submit(job, call)
+        return await self._service.submit(job, call)
 
     # ---------------------------------------------------------------- plumbing
 

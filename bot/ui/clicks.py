@@ -34,10 +34,10 @@ class ClickHandler:
                 await self._open_remix(interaction, job_id)
                 return
             index = int(route)
-            press = await self._service.resolve_press(job_id, index, interaction.user.id)
+            press = await self._service.presses.resolve_press(job_id, index, interaction.user.id)
             meaning = press.meaning
             if meaning.route is ButtonRoute.ASK_THEN_SUBMIT:
-                prefill = self._service.default_prompt(press)
+                prefill = self._service.presses.default_prompt(press)
                 title = "modal.region_title" if meaning.needs_mask else "modal.zoom_title"
                 prefill = prefill if meaning.needs_mask else with_zoom(prefill)
                 modal = prompt_modal(
@@ -50,17 +50,17 @@ class ClickHandler:
                 )
                 await interaction.response.send_modal(modal)
             elif meaning.route is ButtonRoute.PICK_PROMPT:
-                prefill = self._service.default_prompt(press)
+                prefill = self._service.presses.default_prompt(press)
                 modal = prompt_modal(
                     job_id, route, title_key="modal.prompt_title", prefill=prefill, locale=locale
                 )
                 await interaction.response.send_modal(modal)
             else:
                 # Claim before answering, so a double click is refused privately at once.
-                self._service.claim(job_id, index)
+                self._service.presses.claim(job_id, index)
                 await self._flow.run(
                     interaction,
-                    lambda ctx: self._service.press(
+                    lambda ctx: self._service.presses.press(
                         ctx.origin, job_id, index, more_origins=ctx.another_origin, claim=False
                     ),
                 )
@@ -104,7 +104,7 @@ class ClickHandler:
                     await refuse(interaction, t("error.region_invalid", locale))
                     return True
             index = int(route)
-            await self._service.resolve_press(job_id, index, interaction.user.id)
+            await self._service.presses.resolve_press(job_id, index, interaction.user.id)
             await self._flow.run(
                 interaction, lambda ctx: self._press(ctx, job_id, index, prompt, region)
             )
@@ -115,5 +115,9 @@ class ClickHandler:
     async def _press(
         self, ctx: JobContext, job_id: int, index: int, prompt: str, region: Any
     ) -> list[Job]:
-        mask = await self._service.region_mask(job_id, region) if region is not None else None
-        return await self._service.press(ctx.origin, job_id, index, prompt=prompt, mask=mask)
+        mask = (
+            await self._service.presses.region_mask(job_id, region) if region is not None else None
+        )
+        return await self._service.presses.press(
+            ctx.origin, job_id, index, prompt=prompt, mask=mask
+        )

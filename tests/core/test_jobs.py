@@ -117,16 +117,18 @@ async def test_upscale_then_custom_zoom_through_the_modal(
     grid = await svc.service.imagine(OWNER, "a castle on a hill")
     await svc.finish(sim_clock)
     u2 = await svc.index_of(grid, lambda b: b.label == "U2")
-    (upscale,) = await svc.service.press(OWNER, grid.id, u2)
+    (upscale,) = await svc.service.presses.press(OWNER, grid.id, u2)
     assert upscale.kind is JobKind.ACTION and upscale.parent_job_id == grid.id
     await svc.finish(sim_clock)
     upscale = await svc.reload(upscale)
     assert upscale.status is JobStatus.SUCCESS
 
     zoom = await svc.index_of(upscale, lambda b: b.custom_id.startswith("MJ::CustomZoom::"))
-    press = await svc.service.resolve_press(upscale.id, zoom, OWNER.user_id)
-    assert "a castle on a hill" in svc.service.default_prompt(press)
-    (zoomed,) = await svc.service.press(OWNER, upscale.id, zoom, prompt="a castle --zoom 1.5")
+    press = await svc.service.presses.resolve_press(upscale.id, zoom, OWNER.user_id)
+    assert "a castle on a hill" in svc.service.presses.default_prompt(press)
+    (zoomed,) = await svc.service.presses.press(
+        OWNER, upscale.id, zoom, prompt="a castle --zoom 1.5"
+    )
     assert zoomed.status is JobStatus.WAITING
     assert sim.records("submit/modal")[0].body_json["prompt"] == "a castle --zoom 1.5"
     await svc.finish(sim_clock)
@@ -138,14 +140,14 @@ async def test_two_presses_within_a_second_submit_once(
 ) -> None:
     grid = await svc.service.imagine(OWNER, "double click")
     await svc.finish(sim_clock)
-    await svc.service.press(OWNER, grid.id, 0)
+    await svc.service.presses.press(OWNER, grid.id, 0)
     svc.press_clock.advance(0.4)
     with pytest.raises(RequestRejectedError) as caught:
-        await svc.service.press(OWNER, grid.id, 0)
+        await svc.service.presses.press(OWNER, grid.id, 0)
     assert caught.value.reason is Rejection.ALREADY_PRESSED
     assert sim.count("submit/action") == 1
     svc.press_clock.advance(1.0)
-    await svc.service.press(OWNER, grid.id, 0)
+    await svc.service.presses.press(OWNER, grid.id, 0)
     assert sim.count("submit/action") == 2
 
 
@@ -155,7 +157,7 @@ async def test_someone_elses_button_is_refused(
     grid = await svc.service.imagine(OWNER, "mine")
     await svc.finish(sim_clock)
     with pytest.raises(RequestRejectedError) as caught:
-        await svc.service.press(STRANGER, grid.id, 0)
+        await svc.service.presses.press(STRANGER, grid.id, 0)
     assert caught.value.reason is Rejection.NOT_OWNER
     assert caught.value.params == {"owner_id": OWNER.user_id}
     assert sim.count("submit/action") == 0
@@ -167,7 +169,7 @@ async def test_anyone_policy_lets_others_press(
     svc = Services(client, db, owner_only=False)
     grid = await svc.service.imagine(OWNER, "shared")
     await svc.finish(sim_clock)
-    (job,) = await svc.service.press(STRANGER, grid.id, 0)
+    (job,) = await svc.service.presses.press(STRANGER, grid.id, 0)
     assert job.user_id == STRANGER.user_id
 
 
@@ -177,18 +179,20 @@ async def test_describe_follow_ups_are_done_locally(
     described = await svc.service.describe(OWNER, PNG)
     await svc.finish(sim_clock)
     described = await svc.reload(described)
-    prompts = svc.service.result_prompts(described)
+    prompts = svc.service.presses.result_prompts(described)
     assert len(prompts) == 4
 
     second = await svc.index_of(described, lambda b: b.custom_id == "MJ::Job::PicReader::2")
-    press = await svc.service.resolve_press(described.id, second, OWNER.user_id)
-    assert svc.service.default_prompt(press) == prompts[1]
-    (imagined,) = await svc.service.press(OWNER, described.id, second, prompt=prompts[1] + " red")
+    press = await svc.service.presses.resolve_press(described.id, second, OWNER.user_id)
+    assert svc.service.presses.default_prompt(press) == prompts[1]
+    (imagined,) = await svc.service.presses.press(
+        OWNER, described.id, second, prompt=prompts[1] + " red"
+    )
     assert imagined.kind is JobKind.IMAGINE and imagined.parent_job_id == described.id
     assert sim.records("submit/imagine")[-1].body_json["prompt"] == prompts[1] + " red"
 
     retry = await svc.index_of(described, lambda b: b.custom_id == "MJ::Picread::Retry")
-    (again,) = await svc.service.press(OWNER, described.id, retry)
+    (again,) = await svc.service.presses.press(OWNER, described.id, retry)
     assert again.kind is JobKind.DESCRIBE
     first_image = sim.records("submit/describe")[0].body_json["base64"]
     assert sim.records("submit/describe")[1].body_json["base64"] == first_image
@@ -199,7 +203,7 @@ async def test_describe_follow_ups_are_done_locally(
     async def more() -> Origin:
         return next(origins)
 
-    started = await svc.service.press(OWNER, described.id, everything, more_origins=more)
+    started = await svc.service.presses.press(OWNER, described.id, everything, more_origins=more)
     assert [j.prompt for j in started] == prompts
     assert [j.message_id for j in started] == [40, 100, 101, 102]
     assert sim.count("submit/action") == 0
@@ -211,10 +215,10 @@ async def test_shorten_prompt_buttons_imagine_that_prompt(
     job = await svc.service.shorten(OWNER, "a majestic red fox sitting in deep snow, watercolor")
     await svc.finish(sim_clock)
     job = await svc.reload(job)
-    prompts = svc.service.result_prompts(job)
+    prompts = svc.service.presses.result_prompts(job)
     assert len(prompts) == 5
     third = await svc.index_of(job, lambda b: b.custom_id.endswith("::3"))
-    (imagined,) = await svc.service.press(OWNER, job.id, third)
+    (imagined,) = await svc.service.presses.press(OWNER, job.id, third)
     assert imagined.prompt == prompts[2]
 
 
@@ -224,7 +228,7 @@ async def test_remix_modal_is_answered(db: Database, http, sim_clock: ManualCloc
         grid = await svc.service.imagine(OWNER, "remix me")
         await svc.finish(sim_clock)
         v1 = await svc.index_of(grid, lambda b: b.label == "V1")
-        (variation,) = await svc.service.press(OWNER, grid.id, v1)
+        (variation,) = await svc.service.presses.press(OWNER, grid.id, v1)
         assert variation.status is JobStatus.MODAL and variation.final_prompt
         with pytest.raises(RequestRejectedError):
             await svc.service.answer_modal(variation.id, STRANGER.user_id, "not yours")
@@ -258,7 +262,7 @@ async def test_imagine_all_keeps_going_when_one_prompt_is_refused(
             sim.faults.http_500 = 1  # the second prompt's submit fails
         return Origin(user_id=10, channel_id=20, message_id=number)
 
-    started = await svc.service.press(OWNER, described.id, everything, more_origins=more)
+    started = await svc.service.presses.press(OWNER, described.id, everything, more_origins=more)
     assert [j.status for j in started] == [
         JobStatus.WAITING,
         JobStatus.FAILURE,

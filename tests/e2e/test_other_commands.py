@@ -45,7 +45,7 @@ async def test_describe_then_prompt_two_through_the_modal(h: Harness) -> None:
     modal = h.fake.last_modal
     assert modal is not None
     (job,) = await h.jobs()
-    prompt_two = h.core.job_service.result_prompts(job)[1]
+    prompt_two = h.core.job_service.presses.result_prompts(job)[1]
     assert prompt_two in str(modal.components)
 
     answer = await h.dispatch(h.factory.modal_submit(modal.custom_id, {"prompt": prompt_two}))
