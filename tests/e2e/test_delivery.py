@@ -101,3 +101,13 @@ async def test_channel_without_access_falls_back_to_the_token(h: Harness) -> Non
     message = await h.wait_final(inter.token)
     assert message.buttons()
     assert h.fake.requests_to("PATCH", CHANNEL_EDIT) == []
+
+
+async def test_a_result_over_the_upload_limit_is_linked_instead(h: Harness) -> None:
+    small = InteractionFactory(h.fake, h.bot, attachment_size_limit=100)
+    inter = await h.dispatch(small.slash_command("imagine", {"prompt": "too big to upload"}))
+    message = await h.wait_final(inter.token)
+    assert message.attachments == []
+    (embed,) = message.embeds
+    assert embed["image"]["url"].startswith(h.sim.base_url)
+    assert message.buttons()
