@@ -87,7 +87,7 @@ class JobService:
     ) -> Job:
         text = check_prompt(prompt, max_chars=self.limits.max_prompt_chars)
         checked = check_images(images, max_bytes=self.limits.max_image_bytes)
-        job = await self._record(
+        job = await self.record(
             JobKind.IMAGINE, origin, text, mode, bot_type, parent=parent, index=button_index
         )
         data_urls = [to_data_url(image) for image in checked]
@@ -107,7 +107,7 @@ class JobService:
         check_image_count(len(images), minimum=BLEND_MIN_IMAGES, maximum=BLEND_MAX_IMAGES)
         checked = check_images(images, max_bytes=self.limits.max_image_bytes)
         options = {"dimensions": dimensions.value}
-        job = await self._record(JobKind.BLEND, origin, "", mode, bot_type, options=options)
+        job = await self.record(JobKind.BLEND, origin, "", mode, bot_type, options=options)
         urls = [to_data_url(image) for image in checked]
         call = self._client.blend(urls, dimensions=dimensions, bot_type=bot_type, mode=mode)
         return await self.submit(job, call)
@@ -123,7 +123,7 @@ class JobService:
         button_index: int | None = None,
     ) -> Job:
         (checked,) = check_images([image], max_bytes=self.limits.max_image_bytes)
-        job = await self._record(
+        job = await self.record(
             JobKind.DESCRIBE,
             origin,
             "",
@@ -145,7 +145,7 @@ class JobService:
         bot_type: BotType | None = None,
     ) -> Job:
         text = check_prompt(prompt, max_chars=self.limits.max_prompt_chars)
-        job = await self._record(JobKind.SHORTEN, origin, text, mode, bot_type)
+        job = await self.record(JobKind.SHORTEN, origin, text, mode, bot_type)
         return await self.submit(job, self._client.shorten(text, bot_type=bot_type, mode=mode))
 
     # ---------------------------------------------------------------- modals
@@ -176,7 +176,7 @@ class JobService:
         )
         return await self.submit(job, call)
 
-    async def _record(
+    async def record(
         self,
         kind: JobKind,
         origin: Origin,
@@ -189,6 +189,7 @@ class JobService:
         parent: Job | None = None,
         index: int | None = None,
     ) -> Job:
+        """Write a job (and where its message is) to SQLite before anything is submitted."""
         options = dict(options or {})
         if mode:
             options["mode"] = mode.value

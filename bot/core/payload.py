@@ -22,7 +22,6 @@ class EmbedSpec:
     title: str | None = None
     description: str | None = None
     colour: int | None = None
-    footer: str | None = None
     thumbnail_url: str | None = None
 
 

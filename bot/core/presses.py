@@ -176,18 +176,18 @@ class ButtonPresses:
     ) -> Job:
         parent, button = press.parent, press.button
         options = {"custom_id": button.custom_id, "label": button.label, "emoji": button.emoji}
-        if mode:
-            options["mode"] = mode.value
         text = parent.final_prompt or parent.prompt
         if press.meaning.route is ButtonRoute.ASK_THEN_SUBMIT:
             text = check_prompt(prompt or "", max_chars=self._service.limits.max_prompt_chars)
-        job = await self._jobs.create(
+        job = await self._service.record(
             JobKind.ACTION,
             origin,
-            prompt=text,
+            text,
+            mode,
+            None,
             options=options,
-            parent_job_id=parent.id,
-            button_index=button.index,
+            parent=parent,
+            index=button.index,
         )
         assert parent.task_id is not None
         asks_first = press.meaning.route is ButtonRoute.ASK_THEN_SUBMIT

@@ -212,7 +212,7 @@ class Tracker:
             changes["progress"] = 100
         if task.image_url:
             changes["image_url"] = task.image_url
-        if task.final_prompt and (status.is_terminal or status is JobStatus.MODAL):
+        if task.final_prompt and status.is_settled:
             changes["final_prompt"] = task.final_prompt
         if status is JobStatus.FAILURE:
             changes["fail_reason"] = task.fail_reason or "failed"

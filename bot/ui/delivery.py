@@ -113,8 +113,6 @@ def message_fields(payload: MessagePayload, image: bytes | None) -> dict[str, An
     if payload.embed is not None:
         spec = payload.embed
         embed = discord.Embed(title=spec.title, description=spec.description, colour=spec.colour)
-        if spec.footer:
-            embed.set_footer(text=spec.footer)
         if spec.thumbnail_url:
             embed.set_thumbnail(url=spec.thumbnail_url)
         embeds.append(embed)

@@ -10,11 +10,9 @@ from bot.core.mj.errors import (
     MJAuthError,
     MJBannedPromptError,
     MJError,
-    MJHTTPError,
     MJQueueFullError,
     MJRateLimitedError,
     MJTimeoutError,
-    MJTransportError,
 )
 from bot.core.validation import RequestRejectedError
 
@@ -44,7 +42,7 @@ def user_message(error: BaseException, locale: str | None) -> str:
     if isinstance(error, MJTimeoutError):
         log.warning("aggregator timed out: %s", error)
         return t("error.maybe_submitted", locale)
-    if isinstance(error, MJTransportError | MJHTTPError | MJError):
+    if isinstance(error, MJError):
         log.warning("aggregator unavailable: %s", error)
         return t("error.unavailable", locale)
     log.error("unexpected error", exc_info=error)

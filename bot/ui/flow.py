@@ -31,14 +31,18 @@ class JobContext:
     async def another_origin(self) -> Origin:
         """A followup message for a second job started by the same interaction."""
         if not self._placeholder_replaced:
-            # Discord turns the first followup after a "thinking" defer into an edit of
-            # that placeholder: end the placeholder first so the followup is a new message.
-            await self.interaction.edit_original_response(content="…")
+            await settle_placeholder(self.interaction)
             self._placeholder_replaced = True
         message = await self.interaction.followup.send("…", wait=True)
         return self.origin.model_copy(
             update={"message_id": message.id, "message_kind": MessageKind.FOLLOWUP}
         )
+
+
+async def settle_placeholder(interaction: discord.Interaction) -> None:
+    """End the "thinking..." state. Discord turns the first followup after a thinking
+    defer into an edit of that placeholder; once settled, a followup is a new message."""
+    await interaction.edit_original_response(content="…")
 
 
 async def refuse(interaction: discord.Interaction, text: str) -> None:
@@ -63,10 +67,7 @@ class CommandFlow:
         except RequestRejectedError as exc:
             await self._refuse_after_defer(interaction, user_message(exc, locale))
             return []
-        except MJError as exc:
-            await interaction.edit_original_response(content=user_message(exc, locale))
-            return []
-        except Exception as exc:  # never leave the user with "thinking..." forever
+        except Exception as exc:  # aggregator refusals, and never "thinking..." forever
             await interaction.edit_original_response(content=user_message(exc, locale))
             return []
         jobs = started if isinstance(started, list) else [started]
@@ -81,7 +82,7 @@ class CommandFlow:
         """Bad input found after the defer (e.g. an image's bytes): nothing was submitted.
         Say it privately and remove the public placeholder. The placeholder is settled
         first, since Discord would turn a first followup into an edit of it (public)."""
-        await interaction.edit_original_response(content="…")
+        await settle_placeholder(interaction)
         await interaction.followup.send(text, ephemeral=True)
         await interaction.delete_original_response()
 

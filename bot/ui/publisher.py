@@ -31,10 +31,6 @@ FINAL_ATTEMPTS = 4
 Downloader = Callable[[str, int], Awaitable[bytes]]
 
 
-def _is_final(status: JobStatus) -> bool:
-    return status.is_terminal or status is JobStatus.MODAL
-
-
 @dataclass
 class _Slot:
     dirty: bool = False
@@ -75,7 +71,7 @@ class Publisher:
     def publish(self, job: Job) -> None:
         slot = self._slots.setdefault(job.id, _Slot())
         slot.dirty = True
-        if _is_final(job.status):
+        if job.status.is_settled:
             slot.urgent = True
             slot.wake.set()
         if slot.task is None or slot.task.done():

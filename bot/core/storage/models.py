@@ -36,6 +36,11 @@ class JobStatus(StrEnum):
         return self in (JobStatus.SUCCESS, JobStatus.FAILURE, JobStatus.CANCEL)
 
     @property
+    def is_settled(self) -> bool:
+        """Nothing more happens without the user: the message shows its final state."""
+        return self.is_terminal or self is JobStatus.MODAL
+
+    @property
     def is_tracked(self) -> bool:
         """The tracker polls the aggregator for jobs in these states."""
         return self in (JobStatus.WAITING, JobStatus.IN_PROGRESS)
