@@ -19,10 +19,11 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from bot.core.jobs import JobService
+from bot.app import build_core
 from bot.core.mj.client import MJClient
-from bot.core.storage import ButtonRepository, Database, JobRepository, JobStatus, Origin
-from bot.core.tracker import Tracker
+from bot.core.models import JobStatus, MessageRef, Origin
+from bot.core.starter import JobLimits
+from bot.core.storage import open_storage
 from bot.sim import ManualClock, SimConfig, running_simulator
 
 
@@ -31,17 +32,17 @@ async def run(job_count: int, measure_memory: bool) -> None:
     if measure_memory:
         tracemalloc.start()
     with tempfile.TemporaryDirectory() as folder:
-        db = await Database.open(Path(folder) / "bench.db")
-        await db.migrate()
+        storage = await open_storage(path=Path(folder) / "bench.db")
         async with (
             running_simulator(SimConfig(step_seconds=1.0), clock=clock) as sim,
             httpx.AsyncClient(timeout=30) as http,
         ):
             client = MJClient(http, base_url=sim.base_url, api_key=SecretStr("bench"))
-            jobs, buttons = JobRepository(db), ButtonRepository(db)
-            tracker = Tracker(client, jobs, buttons, poll_interval=0)
-            service = JobService(client, jobs, buttons, tracker)
-            origin = Origin(user_id=1, channel_id=2, message_id=3)
+            core = build_core(
+                client, storage, limits=JobLimits(), poll_interval=0, deadline_seconds=3600
+            )
+            tracker, service = core.tracker, core.jobs
+            origin = Origin(user_id=1, message=MessageRef(channel_id=2, message_id=3))
 
             started = time.perf_counter()
             for i in range(job_count):
@@ -55,8 +56,8 @@ async def run(job_count: int, measure_memory: bool) -> None:
                 tick_start = time.perf_counter()
                 await tracker.tick()
                 tick_times.append(time.perf_counter() - tick_start)
-            done = len(await jobs.list_by_status([JobStatus.SUCCESS]))
-        await db.close()
+            done = len(await storage.jobs.list_by_status([JobStatus.SUCCESS]))
+        await storage.close()
     peak = tracemalloc.get_traced_memory()[1] if measure_memory else 0
     tracemalloc.stop()
 

@@ -10,13 +10,13 @@ import discord
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.core.storage import DatabaseTooNewError
+from bot.core.storage import DatabaseTooNewError, StorageConfigError
 from bot.settings_errors import describe_settings_error
 
 
 def main() -> int:
     try:
-        settings = Settings()  # type: ignore[call-arg]  # values come from the environment
+        settings = Settings()  # values come from the environment
     except ValidationError as exc:
         print(describe_settings_error(exc), file=sys.stderr)
         return 2
@@ -34,8 +34,9 @@ def main() -> int:
             "Configuration error: the bot asked for an intent it is not granted.", file=sys.stderr
         )
         return 2
-    except DatabaseTooNewError as exc:
-        print(f"Configuration error: DATABASE_PATH: {exc}", file=sys.stderr)
+    except (DatabaseTooNewError, StorageConfigError) as exc:
+        where = "DATABASE_URL" if settings.database_url else "DATABASE_PATH"
+        print(f"Configuration error: {where}: {exc}", file=sys.stderr)
         return 2
     except (OSError, aiohttp.ClientError) as exc:
         # Network problems reaching Discord or the database folder: one line, no traceback.

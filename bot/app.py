@@ -1,4 +1,6 @@
-"""Composition root: settings -> logging -> HTTP client -> database -> services -> bot."""
+"""The composition root: settings -> HTTP client -> storage -> lifecycle -> services ->
+tracker, publisher -> bot. Everything is built here, once, and passed in; the tracker and
+the publisher are started and stopped here. The tests build the bot through `build` too."""
 
 from __future__ import annotations
 
@@ -6,36 +8,155 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import httpx
 
-from bot.config import Settings
-from bot.core.services import build_core
-from bot.core.storage import Database
+from bot.config import ButtonPolicy, Settings
+from bot.core.jobs import JobService
+from bot.core.lifecycle import JobLifecycle
+from bot.core.mj.client import MJClient
+from bot.core.presses import ButtonPresses
+from bot.core.starter import JobLimits, JobStarter
+from bot.core.storage import SqlStorage, open_storage
+from bot.core.tracker import Tracker
 from bot.discord_bot import MJBot
 from bot.logging_setup import configure_logging
+from bot.ui.clicks import ClickHandler
+from bot.ui.command_sync import CommandSync, SyncPolicy
+from bot.ui.delivery import MessageDelivery
+from bot.ui.flow import CommandFlow
+from bot.ui.publisher import Publisher
+from cogs.blend import Blend
+from cogs.describe import Describe
+from cogs.imagine import Imagine
+from cogs.shorten import Shorten
 
 log = logging.getLogger(__name__)
 
 
-async def run(settings: Settings) -> None:
-    configure_logging(
-        settings.log_level,
-        secrets=[settings.discord_token.get_secret_value(), settings.mj_api_key.get_secret_value()],
+@dataclass(frozen=True)
+class Core:
+    """The Discord-free services, wired to each other."""
+
+    storage: SqlStorage
+    client: MJClient
+    lifecycle: JobLifecycle
+    tracker: Tracker
+    jobs: JobService
+    presses: ButtonPresses
+
+
+@dataclass(frozen=True)
+class App:
+    settings: Settings
+    core: Core
+    publisher: Publisher
+    bot: MJBot
+
+
+def build_core(
+    client: MJClient,
+    storage: SqlStorage,
+    *,
+    limits: JobLimits,
+    poll_interval: float,
+    deadline_seconds: float,
+    clock: Callable[[], float] = time.time,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Core:
+    lifecycle = JobLifecycle(storage, clock=clock)
+    tracker = Tracker(
+        client,
+        storage.jobs,
+        lifecycle,
+        poll_interval=poll_interval,
+        deadline_seconds=deadline_seconds,
+        clock=clock,
     )
+    lifecycle.subscribe(tracker.on_job_event)
+    starter = JobStarter(lifecycle)
+    jobs = JobService(client, storage.jobs, lifecycle, starter, limits=limits)
+    presses = ButtonPresses(
+        jobs, starter, client, storage.jobs, storage.buttons, limits=limits, monotonic=monotonic
+    )
+    return Core(storage, client, lifecycle, tracker, jobs, presses)
+
+
+def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> App:
+    client = MJClient(
+        http,
+        base_url=settings.api_root,
+        api_key=settings.mj_api_key,
+        auth_style=settings.mj_auth_style.value,
+        speed_mode=settings.mj_speed_mode,
+        bot_type=settings.mj_bot_type,
+    )
+    limits = JobLimits(
+        max_image_bytes=settings.max_image_bytes,
+        owner_only_buttons=settings.button_policy is ButtonPolicy.OWNER,
+    )
+    core = build_core(
+        client,
+        storage,
+        limits=limits,
+        poll_interval=settings.poll_interval_seconds,
+        deadline_seconds=settings.task_deadline_seconds,
+    )
+    sync = CommandSync(
+        storage.meta,
+        guild_id=settings.discord_guild_id,
+        policy=SyncPolicy(settings.sync_commands.value),
+    )
+    bot = MJBot(sync)
+    publisher = Publisher(
+        MessageDelivery(bot, storage.jobs),
+        storage.jobs,
+        storage.buttons,
+        lambda url, limit: client.download(url, max_bytes=limit),
+        interval=settings.edit_interval_seconds,
+    )
+    core.lifecycle.subscribe(publisher.on_job_event)
+    flow = CommandFlow(publisher)
+    jobs = core.jobs
+    cogs = [Imagine(jobs, flow), Blend(jobs, flow), Describe(jobs, flow), Shorten(jobs, flow)]
+    bot.mount(cogs, ClickHandler(jobs, core.presses, flow))
+    return App(settings, core, publisher, bot)
+
+
+@asynccontextmanager
+async def started(app: App) -> AsyncIterator[App]:
+    """Log in (cogs, buttons, command sync), resume tracking and re-send what a previous
+    run did not deliver; on the way out stop tracking, send pending edits, close."""
+    async with app.bot:
+        await app.bot.login(app.settings.discord_token.get_secret_value())
+        await app.core.tracker.start()
+        try:
+            shown = await app.publisher.republish_unshown()
+            if shown:
+                log.info("re-sending %d final states a previous run did not deliver", shown)
+            yield app
+        finally:
+            await app.core.tracker.stop()
+            await app.publisher.flush()
+            await app.publisher.close()
+
+
+async def run(settings: Settings) -> None:
+    configure_logging(settings.log_level, secrets=settings.secrets())
     _stop_on_sigterm(asyncio.current_task())
     timeout = httpx.Timeout(settings.request_timeout_seconds, connect=10.0)
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as http:
-        db = await Database.open(settings.database_path)
+        storage = await open_storage(path=settings.database_path, url=settings.database_url_value)
         try:
-            await db.migrate()
-            core = build_core(settings, http, db)
-            bot = MJBot(core)
-            async with bot:
-                log.info("starting; aggregator at %s", httpx.URL(settings.api_root).host)
-                await bot.start(settings.discord_token.get_secret_value())
+            log.info("starting; storage %s, aggregator at %s", storage.backend, settings.api_host)
+            async with started(build(settings, http, storage)) as app:
+                await app.bot.connect()
         finally:
-            await db.close()
+            await storage.close()
             log.info("stopped cleanly")
 
 

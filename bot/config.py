@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,12 @@ class ButtonPolicy(StrEnum):
     ANYONE = "anyone"
 
 
+class SyncCommands(StrEnum):
+    CHANGED = "changed"  # sync at start only when the command tree changed
+    ALWAYS = "always"
+    NEVER = "never"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
@@ -30,7 +37,9 @@ class Settings(BaseSettings):
     mj_api_base_url: AnyHttpUrl
     mj_api_key: SecretStr
     database_path: Path = Path("data/bot.db")
+    database_url: SecretStr | None = None  # postgresql://user:pass@host/db wins over the path
     discord_guild_id: int | None = None
+    sync_commands: SyncCommands = SyncCommands.CHANGED
 
     mj_auth_style: AuthStyle = AuthStyle.BEARER
     mj_speed_mode: SpeedMode = SpeedMode.NONE
@@ -54,10 +63,19 @@ class Settings(BaseSettings):
                 value = value[: -len("/mj")]
         return value
 
-    @field_validator("discord_guild_id", mode="before")
+    @field_validator("discord_guild_id", "database_url", mode="before")
     @classmethod
-    def _blank_guild_is_none(cls, value: object) -> object:
+    def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_only(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://", "postgresql+asyncpg://")
+        ):
+            raise ValueError("must start with postgresql://")
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -77,3 +95,20 @@ class Settings(BaseSettings):
     @property
     def api_root(self) -> str:
         return str(self.mj_api_base_url).rstrip("/")
+
+    @property
+    def api_host(self) -> str:
+        return self.mj_api_base_url.host or ""
+
+    @property
+    def database_url_value(self) -> str | None:
+        return self.database_url.get_secret_value() if self.database_url else None
+
+    def secrets(self) -> list[str]:
+        """Values no log line may show."""
+        values = [self.discord_token.get_secret_value(), self.mj_api_key.get_secret_value()]
+        url = self.database_url_value
+        if url:
+            password = urlsplit(url).password
+            values += [url] + ([password] if password else [])
+        return values

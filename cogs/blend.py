@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
+from bot.core.jobs import JobService
 from bot.core.mj.schemas import BlendDimensions
-from bot.core.storage import Job
+from bot.core.models import Job
 from bot.core.validation import (
     BLEND_MAX_IMAGES,
     BLEND_MIN_IMAGES,
-    RequestRejectedError,
     check_image_count,
 )
 from bot.ui.attachments import precheck, read_all
-from bot.ui.errors import user_message
-from bot.ui.flow import JobContext, refuse
-
-if TYPE_CHECKING:
-    from bot.discord_bot import MJBot
+from bot.ui.flow import CommandFlow, JobContext
 
 DIMENSIONS = [
     app_commands.Choice(name="Portrait 2:3", value=BlendDimensions.PORTRAIT.value),
@@ -32,8 +26,9 @@ DIMENSIONS = [
 
 
 class Blend(commands.Cog):
-    def __init__(self, bot: MJBot) -> None:
-        self.bot = bot
+    def __init__(self, service: JobService, flow: CommandFlow) -> None:
+        self._service = service
+        self._flow = flow
 
     @app_commands.command(name="blend", description=_("Blend 2 to 5 images into a new one"))
     @app_commands.describe(
@@ -56,22 +51,14 @@ class Blend(commands.Cog):
         image5: discord.Attachment | None = None,
         dimensions: app_commands.Choice[str] | None = None,
     ) -> None:
-        service = self.bot.core.job_service
+        service = self._service
         attachments = [a for a in (image1, image2, image3, image4, image5) if a is not None]
-        try:
-            check_image_count(len(attachments), minimum=BLEND_MIN_IMAGES, maximum=BLEND_MAX_IMAGES)
-            precheck(attachments, max_bytes=service.limits.max_image_bytes)
-        except RequestRejectedError as exc:
-            await refuse(interaction, user_message(exc, str(interaction.locale)))
-            return
+        check_image_count(len(attachments), minimum=BLEND_MIN_IMAGES, maximum=BLEND_MAX_IMAGES)
+        precheck(attachments, max_bytes=service.limits.max_image_bytes)
         shape = BlendDimensions(dimensions.value) if dimensions else BlendDimensions.SQUARE
 
         async def start(ctx: JobContext) -> Job:
             images = await read_all(attachments)
             return await service.blend(ctx.origin, images, dimensions=shape)
 
-        await self.bot.flow.run(interaction, start)
-
-
-async def setup(bot: MJBot) -> None:
-    await bot.add_cog(Blend(bot))
+        await self._flow.run(interaction, start)

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
+from bot.core.jobs import JobService
 from bot.core.mj.schemas import BotType, SpeedMode
-from bot.core.storage import Job
-from bot.core.validation import RequestRejectedError, check_prompt
+from bot.core.models import Job
+from bot.core.validation import MAX_PROMPT_CHARS, check_prompt
 from bot.ui.attachments import precheck, read_all
-from bot.ui.errors import user_message
-from bot.ui.flow import JobContext, refuse
-
-if TYPE_CHECKING:
-    from bot.discord_bot import MJBot
+from bot.ui.flow import CommandFlow, JobContext
 
 MODES = [app_commands.Choice(name=m.value, value=m.value) for m in SpeedMode if m.value != "none"]
 MODELS = [
@@ -27,8 +22,9 @@ MODELS = [
 
 
 class Imagine(commands.Cog):
-    def __init__(self, bot: MJBot) -> None:
-        self.bot = bot
+    def __init__(self, service: JobService, flow: CommandFlow) -> None:
+        self._service = service
+        self._flow = flow
 
     @app_commands.command(name="imagine", description=_("Create images from a prompt"))
     @app_commands.describe(
@@ -42,19 +38,15 @@ class Imagine(commands.Cog):
     async def imagine(
         self,
         interaction: discord.Interaction,
-        prompt: app_commands.Range[str, 1, 6000],
+        prompt: app_commands.Range[str, 1, MAX_PROMPT_CHARS],
         mode: app_commands.Choice[str] | None = None,
         model: app_commands.Choice[str] | None = None,
         image: discord.Attachment | None = None,
     ) -> None:
-        service = self.bot.core.job_service
+        service = self._service
         attachments = [image] if image else []
-        try:
-            check_prompt(prompt, max_chars=service.limits.max_prompt_chars)
-            precheck(attachments, max_bytes=service.limits.max_image_bytes)
-        except RequestRejectedError as exc:
-            await refuse(interaction, user_message(exc, str(interaction.locale)))
-            return
+        check_prompt(prompt, max_chars=service.limits.max_prompt_chars)
+        precheck(attachments, max_bytes=service.limits.max_image_bytes)
 
         async def start(ctx: JobContext) -> Job:
             images = await read_all(attachments)
@@ -66,8 +58,4 @@ class Imagine(commands.Cog):
                 bot_type=BotType(model.value) if model else None,
             )
 
-        await self.bot.flow.run(interaction, start)
-
-
-async def setup(bot: MJBot) -> None:
-    await bot.add_cog(Imagine(bot))
+        await self._flow.run(interaction, start)

@@ -2,44 +2,32 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.core.storage import Job
-from bot.core.validation import RequestRejectedError, check_prompt
-from bot.ui.errors import user_message
-from bot.ui.flow import JobContext, refuse
-
-if TYPE_CHECKING:
-    from bot.discord_bot import MJBot
+from bot.core.jobs import JobService
+from bot.core.models import Job
+from bot.core.validation import MAX_PROMPT_CHARS, check_prompt
+from bot.ui.flow import CommandFlow, JobContext
 
 
 class Shorten(commands.Cog):
-    def __init__(self, bot: MJBot) -> None:
-        self.bot = bot
+    def __init__(self, service: JobService, flow: CommandFlow) -> None:
+        self._service = service
+        self._flow = flow
 
     @app_commands.command(name="shorten", description=_("Find the important words of a prompt"))
     @app_commands.describe(prompt=_("The prompt to analyse"))
     @app_commands.guild_install()
     async def shorten(
-        self, interaction: discord.Interaction, prompt: app_commands.Range[str, 1, 6000]
+        self, interaction: discord.Interaction, prompt: app_commands.Range[str, 1, MAX_PROMPT_CHARS]
     ) -> None:
-        service = self.bot.core.job_service
-        try:
-            check_prompt(prompt, max_chars=service.limits.max_prompt_chars)
-        except RequestRejectedError as exc:
-            await refuse(interaction, user_message(exc, str(interaction.locale)))
-            return
+        service = self._service
+        check_prompt(prompt, max_chars=service.limits.max_prompt_chars)
 
         async def start(ctx: JobContext) -> Job:
             return await service.shorten(ctx.origin, prompt)
 
-        await self.bot.flow.run(interaction, start)
-
-
-async def setup(bot: MJBot) -> None:
-    await bot.add_cog(Shorten(bot))
+        await self._flow.run(interaction, start)

@@ -1,8 +1,10 @@
-"""Fixtures shared by every test: a real SQLite file and a real simulator on 127.0.0.1."""
+"""Fixtures shared by every test: real databases (a SQLite file; PostgreSQL where the store
+contract is checked) and a real simulator on 127.0.0.1."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -11,20 +13,36 @@ import pytest
 from pydantic import SecretStr
 
 from bot.core.mj.client import MJClient, RetryPolicy
-from bot.core.storage import Database
+from bot.core.storage import SqlStorage, open_storage
 from bot.sim import ManualClock, SimConfig, Simulator, running_simulator
+from tests.postgres import fresh_database, postgres_admin_url, postgres_url  # noqa: F401
 
 API_KEY = "sk-test-key-never-shown"
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "bot.db")
-    await database.migrate()
+async def storage(tmp_path: Path) -> AsyncIterator[SqlStorage]:
+    """Storage on a real SQLite file, migrated."""
+    opened = await open_storage(path=tmp_path / "bot.db")
     try:
-        yield database
+        yield opened
     finally:
-        await database.close()
+        await opened.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def any_storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqlStorage]:
+    """The same tests on both backends: a SQLite file, and a fresh PostgreSQL database."""
+    async with AsyncExitStack() as stack:
+        if request.param == "sqlite":
+            opened = await open_storage(path=tmp_path / "bot.db")
+        else:
+            admin_url = request.getfixturevalue("postgres_admin_url")
+            opened = await open_storage(
+                url=await stack.enter_async_context(fresh_database(admin_url))
+            )
+        stack.push_async_callback(opened.close)
+        yield opened
 
 
 @pytest.fixture

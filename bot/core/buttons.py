@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.core.storage.models import StoredButton
+from bot.core.models import StoredButton
 
 _LINK_STYLE = 5
 _PICK = re.compile(r"MJ::Job::(?:PicReader|PromptAnalyzer::.+)::(?P<n>\d+)")

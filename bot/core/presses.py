@@ -1,27 +1,26 @@
 """What pressing a stored button does: submit it, ask first, or act locally.
 
-JobService owns one ButtonPresses (`service.presses`) and every job it starts is recorded
-and submitted by JobService, so there is still one path from a request to a job.
+Local follow-ups (a describe prompt, "Imagine all", describe again) are new commands run
+through JobService; aggregator actions are recorded and submitted by JobStarter.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from bot.core.buttons import ButtonMeaning, ButtonRoute, classify
+from bot.core.jobs import JobService
 from bot.core.mask import Region, image_size, region_mask
+from bot.core.mj.client import MJClient
 from bot.core.mj.errors import MJError
 from bot.core.mj.schemas import BotType, SpeedMode
+from bot.core.models import InputImage, Job, JobKind, JobStatus, Origin, StoredButton
+from bot.core.ports import ButtonStore, JobStore
 from bot.core.prompts import describe_prompts, prompt_number, shortened_prompts
-from bot.core.storage import InputImage, Job, JobKind, JobStatus, Origin, StoredButton
-from bot.core.validation import Rejection, RequestRejectedError, check_prompt, to_data_url
-
-if TYPE_CHECKING:
-    from bot.core.jobs import JobService
-    from bot.core.mj.client import MJClient
-    from bot.core.storage import ButtonRepository, JobRepository
+from bot.core.starter import JobLimits, JobStarter
+from bot.core.validation import Rejection, RequestRejectedError, check_prompt
 
 MASK_SOURCE_MAX_BYTES = 50 * 1024 * 1024
 DOUBLE_CLICK_WINDOW = 1.0  # seconds in which a second press of the same button is ignored
@@ -42,16 +41,20 @@ class ButtonPresses:
     def __init__(
         self,
         service: JobService,
+        starter: JobStarter,
         client: MJClient,
-        jobs: JobRepository,
-        buttons: ButtonRepository,
+        jobs: JobStore,
+        buttons: ButtonStore,
         *,
-        monotonic: Callable[[], float],
+        limits: JobLimits,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._service = service
+        self._starter = starter
         self._client = client
         self._jobs = jobs
         self._buttons = buttons
+        self._limits = limits
         self._monotonic = monotonic
         self._recent_presses: dict[tuple[int, int], float] = {}
 
@@ -61,7 +64,7 @@ class ButtonPresses:
         button = await self._buttons.get(job_id, index) if parent else None
         if parent is None or button is None:
             raise RequestRejectedError(Rejection.BUTTON_UNKNOWN)
-        if self._service.limits.owner_only_buttons and parent.user_id != user_id:
+        if self._limits.owner_only_buttons and parent.user_id != user_id:
             raise RequestRejectedError(Rejection.NOT_OWNER, owner_id=parent.user_id)
         meaning = classify(button)
         if meaning.route is ButtonRoute.UNSUPPORTED:
@@ -178,8 +181,8 @@ class ButtonPresses:
         options = {"custom_id": button.custom_id, "label": button.label, "emoji": button.emoji}
         text = parent.final_prompt or parent.prompt
         if press.meaning.route is ButtonRoute.ASK_THEN_SUBMIT:
-            text = check_prompt(prompt or "", max_chars=self._service.limits.max_prompt_chars)
-        job = await self._service.record(
+            text = check_prompt(prompt or "", max_chars=self._limits.max_prompt_chars)
+        job = await self._starter.record(
             JobKind.ACTION,
             origin,
             text,
@@ -190,15 +193,12 @@ class ButtonPresses:
             index=button.index,
         )
         assert parent.task_id is not None
-        asks_first = press.meaning.route is ButtonRoute.ASK_THEN_SUBMIT
         call = self._client.action(parent.task_id, button.custom_id, mode=mode)
-        job = await self._service.submit(job, call, track=not asks_first)
-        if not asks_first or job.task_id is None:
-            return job
-        # Custom Zoom / Vary (Region): the action opened the aggregator's modal; answer it now.
-        mask_url = to_data_url(mask) if mask else None
-        call = self._client.modal(job.task_id, prompt=text, mask_base64=mask_url, mode=mode)
-        return await self._service.submit(job, call)
+        if press.meaning.route is not ButtonRoute.ASK_THEN_SUBMIT:
+            return await self._starter.submit(job, call)
+        # Custom Zoom / Vary (Region): the action opens the aggregator's modal; answer it now.
+        job = await self._starter.submit(job, call, needs_input=True)
+        return await self._service.send_answer(job, text, mask=mask, mode=mode)
 
     # ---------------------------------------------------------------- plumbing
 

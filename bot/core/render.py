@@ -7,10 +7,16 @@ from collections.abc import Sequence
 
 from bot.core.buttons import ButtonRoute, classify
 from bot.core.i18n import t
+from bot.core.models import (
+    INTERRUPTED_REASON,
+    TIMED_OUT_REASON,
+    Job,
+    JobKind,
+    JobStatus,
+    StoredButton,
+)
 from bot.core.payload import MODAL_BUTTON, ButtonSpec, EmbedSpec, MessagePayload
 from bot.core.prompts import describe_prompts, shortened_prompts
-from bot.core.storage import Job, JobKind, JobStatus, StoredButton
-from bot.core.storage.models import INTERRUPTED_REASON, TIMED_OUT_REASON
 
 MAX_ROWS = 5
 MAX_PER_ROW = 5

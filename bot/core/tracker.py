@@ -2,7 +2,7 @@
 
 Each tick asks `list-by-condition` once for all tracked tasks (the client splits it into
 chunks of 100), falls back to per-task fetch where the server lacks that endpoint or leaves
-an id out, stores every change and tells the subscriber when something visible changed.
+an id out, and hands every answer to the job lifecycle in one transaction.
 """
 
 from __future__ import annotations
@@ -11,33 +11,49 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from collections.abc import Callable, Iterable
 
+from bot.core.lifecycle import Cause, JobEvent, JobLifecycle
 from bot.core.mj.client import MJClient
 from bot.core.mj.errors import MJEndpointUnsupportedError, MJError
-from bot.core.mj.schemas import Task
-from bot.core.storage import ButtonRepository, Job, JobRepository, JobStatus, StoredButton
-from bot.core.storage.models import INTERRUPTED_REASON, TIMED_OUT_REASON
+from bot.core.mj.schemas import Task, TaskStatus
+from bot.core.models import Job, JobStatus, ResultButton, TaskUpdate
+from bot.core.ports import JobStore
 
 log = logging.getLogger(__name__)
 
 FETCH_CONCURRENCY = 8
 
-# Fields whose change the user can see on the message.
-_VISIBLE = ("status", "progress", "image_url", "fail_reason", "final_prompt", "queue_position")
+_STATUS_OF_TASK = {
+    TaskStatus.IN_PROGRESS: JobStatus.IN_PROGRESS,
+    TaskStatus.MODAL: JobStatus.MODAL,
+    TaskStatus.SUCCESS: JobStatus.SUCCESS,
+    TaskStatus.FAILURE: JobStatus.FAILURE,
+    TaskStatus.CANCEL: JobStatus.CANCEL,
+}
 
 
-class JobSubscriber(Protocol):
-    async def job_changed(self, job: Job, buttons: Sequence[StoredButton]) -> None: ...
+def task_update(task: Task) -> TaskUpdate:
+    """The aggregator's task in the bot's words (anything not started is WAITING)."""
+    return TaskUpdate(
+        status=_STATUS_OF_TASK.get(task.status, JobStatus.WAITING),
+        progress=task.progress,
+        image_url=task.image_url,
+        final_prompt=task.final_prompt,
+        fail_reason=task.fail_reason,
+        buttons=tuple(
+            ResultButton(custom_id=b.custom_id, label=b.label, emoji=b.emoji, style=b.style)
+            for b in task.buttons
+        ),
+    )
 
 
 class Tracker:
     def __init__(
         self,
         client: MJClient,
-        jobs: JobRepository,
-        buttons: ButtonRepository,
+        jobs: JobStore,
+        lifecycle: JobLifecycle,
         *,
         poll_interval: float = 3.0,
         deadline_seconds: float = 3600.0,
@@ -45,7 +61,7 @@ class Tracker:
     ) -> None:
         self._client = client
         self._jobs = jobs
-        self._buttons = buttons
+        self._lifecycle = lifecycle
         self._poll_interval = poll_interval
         self._deadline = deadline_seconds
         self._clock = clock
@@ -53,7 +69,6 @@ class Tracker:
         # (an aggregator answers "already exists" with the same id). Only the tracker
         # changes a tracked job's status, so this copy is current for what it diffs.
         self._tracked: dict[str, dict[int, Job]] = {}
-        self._subscribers: list[JobSubscriber] = []
         self._list_supported = True
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
@@ -61,11 +76,8 @@ class Tracker:
 
     # ---------------------------------------------------------------- lifecycle
 
-    def subscribe(self, subscriber: JobSubscriber) -> None:
-        self._subscribers.append(subscriber)
-
     async def start(self) -> None:
-        """Resume unfinished jobs from SQLite, then poll in the background."""
+        """Resume unfinished jobs from storage, then poll in the background."""
         await self.resume()
         self._loop_task = asyncio.create_task(self._run(), name="mj-tracker")
 
@@ -77,15 +89,19 @@ class Tracker:
             self._loop_task = None
 
     async def resume(self) -> list[Job]:
+        # A PENDING job's submit may or may not have reached the aggregator: no task id.
         interrupted = await self._jobs.list_by_status([JobStatus.PENDING])
-        for job in interrupted:
-            # The submit may or may not have reached the aggregator; we cannot know its id.
-            await self._store(job, status=JobStatus.FAILURE, fail_reason=INTERRUPTED_REASON)
+        await self._lifecycle.interrupt(interrupted)
         resumed = await self._jobs.list_by_status([JobStatus.WAITING, JobStatus.IN_PROGRESS])
         for job in resumed:
             self.track(job)
         log.info("tracker resumed %d jobs, %d interrupted", len(resumed), len(interrupted))
         return resumed
+
+    async def on_job_event(self, event: JobEvent) -> None:
+        """Lifecycle listener: follow every job the aggregator accepted."""
+        if event.cause is Cause.SUBMITTED and event.job.status.is_tracked:
+            self.track(event.job)
 
     def track(self, job: Job) -> None:
         if job.task_id is None:
@@ -122,18 +138,13 @@ class Tracker:
         if not task_ids:
             return
         tasks = await self._query(task_ids)
-        if tasks is None:
-            await self._expire_overdue(task_ids)
-            return
-        seen = set()
-        for task in tasks:
-            if task.id in self._tracked:
-                seen.add(task.id)
-                await self._apply_tracked(task)
-        missing = [task_id for task_id in task_ids if task_id not in seen]
-        if missing:
-            for task in await self._fetch_each(missing):
-                await self._apply_tracked(task)
+        if tasks is not None:
+            answered = [task for task in tasks if task.id in self._tracked]
+            seen = {task.id for task in answered}
+            missing = [task_id for task_id in task_ids if task_id not in seen]
+            if missing:
+                answered += await self._fetch_each(missing)
+            await self._apply(answered)
         await self._expire_overdue(task_ids)
 
     async def _query(self, task_ids: list[str]) -> list[Task] | None:
@@ -164,33 +175,48 @@ class Tracker:
         results = await asyncio.gather(*(fetch(task_id) for task_id in task_ids))
         return [task for task in results if task is not None]
 
-    async def _apply_tracked(self, task: Task) -> None:
-        jobs = self._tracked.get(task.id, {})
-        for job in list(jobs.values()):
-            job = await self.apply(job, task)
-            self._keep_or_drop(task.id, job)
+    async def _apply(self, tasks: list[Task]) -> None:
+        """Every answered task's jobs, changed in one lifecycle transaction."""
+        updates = [
+            (job, task_update(task))
+            for task in tasks
+            for job in list(self._tracked.get(task.id, {}).values())
+        ]
+        if updates:
+            for job in await self._lifecycle.apply_task_updates(updates):
+                self._keep_or_drop(job)
 
-    def _keep_or_drop(self, task_id: str, job: Job) -> None:
-        jobs = self._tracked.get(task_id)
-        if jobs is None:
+    def _keep_or_drop(self, job: Job) -> None:
+        if job.task_id is None or (jobs := self._tracked.get(job.task_id)) is None:
             return
         if job.status.is_tracked:
             jobs[job.id] = job
         else:
             jobs.pop(job.id, None)
             if not jobs:
-                del self._tracked[task_id]
+                del self._tracked[job.task_id]
 
     async def _expire_overdue(self, task_ids: list[str]) -> None:
         now = self._clock()
-        for task_id in task_ids:
-            for job in list(self._tracked.get(task_id, {}).values()):
-                if now - (job.submitted_at or job.created_at) <= self._deadline:
-                    continue
-                job = await self._store(job, status=JobStatus.FAILURE, fail_reason=TIMED_OUT_REASON)
-                self._keep_or_drop(task_id, job)
-                if task_id not in self._tracked:
-                    await self._cancel_quietly(task_id)
+        overdue = [
+            job
+            for task_id in task_ids
+            for job in self._tracked.get(task_id, {}).values()
+            if now - (job.submitted_at or job.created_at) > self._deadline
+        ]
+        if not overdue:
+            return
+        await self._lifecycle.expire(overdue)
+        for job in overdue:
+            task_id = job.task_id
+            assert task_id is not None  # only jobs with a task are tracked
+            jobs = self._tracked.get(task_id)
+            if jobs is None:
+                continue
+            jobs.pop(job.id, None)
+            if not jobs:
+                del self._tracked[task_id]
+                await self._cancel_quietly(task_id)
 
     async def _cancel_quietly(self, task_id: str) -> None:
         """Ask the aggregator to stop a task we gave up on, so it is not finished (and
@@ -199,45 +225,3 @@ class Tracker:
             await self._client.cancel(task_id)
         except MJError as exc:
             log.info("could not cancel overdue task %s: %s", task_id, exc)
-
-    # ---------------------------------------------------------------- changes
-
-    async def apply(self, job: Job, task: Task) -> Job:
-        """Store what a task update changes for its job; notify if the user would see it."""
-        status = JobStatus.from_task(task.status)
-        changes: dict[str, object] = {"status": status}
-        if task.progress is not None:
-            changes["progress"] = task.progress
-        if status is JobStatus.SUCCESS:
-            changes["progress"] = 100
-        if task.image_url:
-            changes["image_url"] = task.image_url
-        if task.final_prompt and status.is_settled:
-            changes["final_prompt"] = task.final_prompt
-        if status is JobStatus.FAILURE:
-            changes["fail_reason"] = task.fail_reason or "failed"
-        if status is not JobStatus.WAITING:
-            changes["queue_position"] = None
-        if status is JobStatus.SUCCESS:
-            await self._buttons.replace(job.id, task.buttons)
-        return await self._store(job, **changes)
-
-    async def _store(self, job: Job, **changes: object) -> Job:
-        status = changes.get("status")
-        if isinstance(status, JobStatus) and status.is_terminal and job.finished_at is None:
-            changes["finished_at"] = self._clock()
-        changed = {k: v for k, v in changes.items() if getattr(job, k) != v}
-        if not changed:
-            return job
-        updated = await self._jobs.update(job.id, **changed)
-        if any(getattr(job, field) != getattr(updated, field) for field in _VISIBLE):
-            await self._notify(updated)
-        return updated
-
-    async def _notify(self, job: Job) -> None:
-        buttons = await self._buttons.list(job.id) if job.status is JobStatus.SUCCESS else []
-        for subscriber in self._subscribers:
-            try:
-                await subscriber.job_changed(job, buttons)
-            except Exception:  # one broken subscriber must not stop the others or the loop
-                log.exception("subscriber failed on job %d", job.id)

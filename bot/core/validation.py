@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from bot.core.storage.models import InputImage
+from bot.core.models import InputImage
 
 MAX_PROMPT_CHARS = 4000
 BLEND_MIN_IMAGES = 2
@@ -31,6 +31,7 @@ class Rejection(StrEnum):
     BUTTON_UNSUPPORTED = "button_unsupported"
     ALREADY_PRESSED = "already_pressed"
     JOB_NOT_READY = "job_not_ready"
+    REGION_INVALID = "region_invalid"
 
 
 class RequestRejectedError(Exception):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
@@ -27,8 +27,12 @@ def emoji_of(text: str) -> str | None:
     return text
 
 
+ClickHandler = Callable[[discord.Interaction, int, str], Awaitable[None]]
+
+
 class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUSTOM_ID_TEMPLATE):
-    """One button of a job's message. Clicks are handled by the bot's ClickHandler."""
+    """One button of a job's message, as it is sent. Clicks arrive at the subclass that
+    `clickable_job_button` makes, which knows who handles them."""
 
     def __init__(
         self,
@@ -63,12 +67,15 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUSTOM_
         # Parsing only: no I/O here, it runs before the 3-second answer.
         return cls(int(match["job"]), match["route"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot: Any = interaction.client
-        try:
-            await bot.clicks.on_button(interaction, self.job_id, self.route)
-        except Exception as exc:  # discord.py would only log it: the user must hear back
-            await bot.answer_failure(interaction, exc)
+
+def clickable_job_button(on_click: ClickHandler) -> type[JobButton]:
+    """The JobButton class to register with the bot: its clicks go to `on_click`."""
+
+    class ClickableJobButton(JobButton, template=CUSTOM_ID_TEMPLATE):
+        async def callback(self, interaction: discord.Interaction) -> None:
+            await on_click(interaction, self.job_id, self.route)
+
+    return ClickableJobButton
 
 
 def build_view(specs: Sequence[ButtonSpec]) -> discord.ui.View | None:

@@ -16,8 +16,9 @@ from typing import Any
 
 import discord
 
+from bot.core.models import Job, MessageKind, MessageRef
 from bot.core.payload import MessagePayload
-from bot.core.storage import Job, JobRepository, MessageKind
+from bot.core.ports import JobStore
 from bot.ui.components import build_view
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class MessageDelivery:
     def __init__(
         self,
         client: discord.Client,
-        jobs: JobRepository,
+        jobs: JobStore,
         *,
         token_margin: float = TOKEN_MARGIN_SECONDS,
         clock: Callable[[], float] = time.time,
@@ -43,54 +44,59 @@ class MessageDelivery:
         self._token_margin = token_margin
         self._clock = clock
 
-    def token_usable(self, job: Job) -> bool:
-        if not job.interaction_token or job.message_kind is MessageKind.CHANNEL:
+    def token_usable(self, message: MessageRef) -> bool:
+        if not message.interaction_token or message.kind is MessageKind.CHANNEL:
             return False
-        expires = job.token_expires_at or 0.0
+        expires = message.token_expires_at or 0.0
         return self._clock() < expires - self._token_margin
 
     async def deliver(self, job: Job, payload: MessagePayload, image: bytes | None) -> Job:
         """Show `payload` on the job's message; returns the job (moved if it had to)."""
-        if job.interaction_token and not self.token_usable(job):
-            job = await self._jobs.update(job.id, interaction_token=None)  # keep no dead token
-        if self.token_usable(job):
+        if job.message.interaction_token and not self.token_usable(job.message):
+            job = await self._move(job, job.message.without_token())  # keep no dead token
+        if self.token_usable(job.message):
             try:
-                await self._edit_with_token(job, payload, image)
+                await self._edit_with_token(job.message, payload, image)
                 return job
             except discord.HTTPException as exc:
                 if exc.status not in (401, 404):
                     raise
                 log.info("job %d: token path answered %s, using the bot token", job.id, exc.status)
-                job = await self._jobs.update(job.id, interaction_token=None)
-        if job.channel_id is not None and job.message_id is not None:
+                job = await self._move(job, job.message.without_token())
+        if job.message.channel_id is not None and job.message.message_id is not None:
             try:
-                await self._edit_channel_message(job, payload, image)
+                await self._edit_channel_message(job.message, payload, image)
                 return job
             except (discord.NotFound, discord.Forbidden) as exc:
                 log.info("job %d: message not editable (%s), posting anew", job.id, exc.status)
         return await self._post_new(job, payload, image)
 
+    async def _move(self, job: Job, message: MessageRef) -> Job:
+        await self._jobs.move_message(job.id, message, at=self._clock())
+        return job.model_copy(update={"message": message})
+
     async def _edit_with_token(
-        self, job: Job, payload: MessagePayload, image: bytes | None
+        self, message: MessageRef, payload: MessagePayload, image: bytes | None
     ) -> None:
-        assert job.interaction_token is not None and self._client.application_id is not None
+        assert message.interaction_token is not None and self._client.application_id is not None
         webhook = discord.Webhook.partial(
-            self._client.application_id, job.interaction_token, client=self._client
+            self._client.application_id, message.interaction_token, client=self._client
         )
-        target: Any = "@original" if job.message_kind is MessageKind.ORIGINAL else job.message_id
+        target: Any = "@original" if message.kind is MessageKind.ORIGINAL else message.message_id
         await webhook.edit_message(target, **message_fields(payload, image))
 
     async def _edit_channel_message(
-        self, job: Job, payload: MessagePayload, image: bytes | None
+        self, message: MessageRef, payload: MessagePayload, image: bytes | None
     ) -> None:
-        assert job.channel_id is not None and job.message_id is not None
-        channel = self._client.get_partial_messageable(job.channel_id)
-        await channel.get_partial_message(job.message_id).edit(**message_fields(payload, image))
+        assert message.channel_id is not None and message.message_id is not None
+        channel = self._client.get_partial_messageable(message.channel_id)
+        await channel.get_partial_message(message.message_id).edit(**message_fields(payload, image))
 
     async def _post_new(self, job: Job, payload: MessagePayload, image: bytes | None) -> Job:
-        if job.channel_id is None:
+        channel_id = job.message.channel_id
+        if channel_id is None:
             raise DeliveryFailedError(f"job {job.id} has no channel to post in")
-        channel = self._client.get_partial_messageable(job.channel_id)
+        channel = self._client.get_partial_messageable(channel_id)
         fields = message_fields(payload, image)
         files = fields.pop("attachments")
         try:
@@ -98,12 +104,14 @@ class MessageDelivery:
         except (discord.NotFound, discord.Forbidden) as exc:
             raise DeliveryFailedError(f"job {job.id}: cannot post in its channel") from exc
         log.info("job %d moved to new message %d", job.id, message.id)
-        return await self._jobs.update(
-            job.id,
-            message_id=message.id,
-            message_kind=MessageKind.CHANNEL,
-            interaction_token=None,
+        moved = job.message.model_copy(
+            update={
+                "message_id": message.id,
+                "kind": MessageKind.CHANNEL,
+                "interaction_token": None,
+            }
         )
+        return await self._move(job, moved)
 
 
 def message_fields(payload: MessagePayload, image: bytes | None) -> dict[str, Any]:

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 
 import discord
 
 from bot.core.i18n import t
-from bot.core.mj.errors import MJError
-from bot.core.storage import Job, MessageKind, Origin
-from bot.core.validation import RequestRejectedError
-from bot.ui.errors import user_message
+from bot.core.models import Job, MessageKind, Origin
 from bot.ui.origin import origin_of, respond_thinking
 from bot.ui.publisher import Publisher
-
-log = logging.getLogger(__name__)
+from bot.ui.replies import answer_error, settle_placeholder
 
 Starter = Callable[["JobContext"], Awaitable[Job | list[Job]]]
 
@@ -34,23 +29,7 @@ class JobContext:
             await settle_placeholder(self.interaction)
             self._placeholder_replaced = True
         message = await self.interaction.followup.send("…", wait=True)
-        return self.origin.model_copy(
-            update={"message_id": message.id, "message_kind": MessageKind.FOLLOWUP}
-        )
-
-
-async def settle_placeholder(interaction: discord.Interaction) -> None:
-    """End the "thinking..." state. Discord turns the first followup after a thinking
-    defer into an edit of that placeholder; once settled, a followup is a new message."""
-    await interaction.edit_original_response(content="…")
-
-
-async def refuse(interaction: discord.Interaction, text: str) -> None:
-    """An ephemeral answer to the user alone, whether or not we answered already."""
-    if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True)
-    else:
-        await interaction.response.send_message(text, ephemeral=True)
+        return origin_of(self.interaction, message.id, MessageKind.FOLLOWUP)
 
 
 class CommandFlow:
@@ -59,39 +38,26 @@ class CommandFlow:
 
     async def run(self, interaction: discord.Interaction, start: Starter) -> list[Job]:
         """Defer, start the job(s), and show their first state on the deferred message."""
-        locale = str(interaction.locale)
         message_id = await respond_thinking(interaction)
         origin = origin_of(interaction, message_id)
         try:
             started = await start(JobContext(interaction, origin))
-        except RequestRejectedError as exc:
-            await self._refuse_after_defer(interaction, user_message(exc, locale))
-            return []
-        except Exception as exc:  # aggregator refusals, and never "thinking..." forever
-            await interaction.edit_original_response(content=user_message(exc, locale))
+        except Exception as exc:  # bad input, aggregator refusals: never "thinking..." forever
+            await answer_error(interaction, exc)
             return []
         jobs = started if isinstance(started, list) else [started]
         if not jobs:
-            await interaction.edit_original_response(content=t("error.job_not_ready", locale))
+            text = t("error.job_not_ready", str(interaction.locale))
+            await interaction.edit_original_response(content=text)
         for job in jobs:
             await self._publisher.show_first(job)
         return jobs
 
-    @staticmethod
-    async def _refuse_after_defer(interaction: discord.Interaction, text: str) -> None:
-        """Bad input found after the defer (e.g. an image's bytes): nothing was submitted.
-        Say it privately and remove the public placeholder. The placeholder is settled
-        first, since Discord would turn a first followup into an edit of it (public)."""
-        await settle_placeholder(interaction)
-        await interaction.followup.send(text, ephemeral=True)
-        await interaction.delete_original_response()
-
     async def continue_job(self, interaction: discord.Interaction, step: Awaitable[Job]) -> None:
         """Run a step of an existing job whose message already exists (interaction deferred)."""
-        locale = str(interaction.locale)
         try:
             job = await step
-        except (RequestRejectedError, MJError) as exc:
-            await interaction.followup.send(user_message(exc, locale), ephemeral=True)
+        except Exception as exc:
+            await answer_error(interaction, exc)
             return
         await self._publisher.show_first(job)

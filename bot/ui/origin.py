@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.core.storage import Origin
+from bot.core.models import MessageKind, MessageRef, Origin
 
 
 async def respond_thinking(interaction: discord.Interaction) -> int:
@@ -15,14 +15,21 @@ async def respond_thinking(interaction: discord.Interaction) -> int:
     return (await interaction.original_response()).id
 
 
-def origin_of(interaction: discord.Interaction, message_id: int | None) -> Origin:
+def origin_of(
+    interaction: discord.Interaction,
+    message_id: int | None,
+    kind: MessageKind = MessageKind.ORIGINAL,
+) -> Origin:
     return Origin(
         user_id=interaction.user.id,
         guild_id=interaction.guild_id,
-        channel_id=interaction.channel_id,
-        message_id=message_id,
-        interaction_token=interaction.token,
-        token_expires_at=interaction.expires_at.timestamp(),
-        upload_limit=interaction.filesize_limit,
         locale=str(interaction.locale),
+        message=MessageRef(
+            channel_id=interaction.channel_id,
+            message_id=message_id,
+            kind=kind,
+            interaction_token=interaction.token,
+            token_expires_at=interaction.expires_at.timestamp(),
+            upload_limit=interaction.filesize_limit,
+        ),
     )

@@ -13,22 +13,26 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import discord
 
+from bot.core.lifecycle import Cause, JobEvent
 from bot.core.mj.errors import MJError
+from bot.core.models import Job, JobStatus
 from bot.core.payload import MessagePayload
+from bot.core.ports import ButtonStore, JobStore
 from bot.core.render import render
-from bot.core.storage import ButtonRepository, Job, JobRepository, JobStatus, StoredButton
 from bot.ui.delivery import DeliveryFailedError, MessageDelivery
 
 log = logging.getLogger(__name__)
 
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # Discord's default per-file limit
 FINAL_ATTEMPTS = 4
+UNSHOWN_WINDOW_SECONDS = 86400.0  # at start, re-send final states of the last day
 Downloader = Callable[[str, int], Awaitable[bytes]]
+_SHOWN_CAUSES = frozenset({Cause.TASK, Cause.DEADLINE, Cause.INTERRUPTED})
 
 
 @dataclass
@@ -46,8 +50,8 @@ class Publisher:
     def __init__(
         self,
         delivery: MessageDelivery,
-        jobs: JobRepository,
-        buttons: ButtonRepository,
+        jobs: JobStore,
+        buttons: ButtonStore,
         download: Downloader,
         *,
         interval: float = 5.0,
@@ -64,9 +68,11 @@ class Publisher:
         self._slots: dict[int, _Slot] = {}
         self.edits = 0
 
-    async def job_changed(self, job: Job, buttons: Sequence[StoredButton]) -> None:
-        """Tracker callback: never blocks on Discord."""
-        self.publish(job)
+    async def on_job_event(self, event: JobEvent) -> None:
+        """Lifecycle listener: what the aggregator or the clock changed is shown; never
+        blocks on Discord. Submits are shown by whoever started the job (`show_first`)."""
+        if event.visible and event.cause in _SHOWN_CAUSES:
+            self.publish(event.job)
 
     def publish(self, job: Job) -> None:
         slot = self._slots.setdefault(job.id, _Slot())
@@ -86,7 +92,7 @@ class Publisher:
 
     async def republish_unshown(self) -> int:
         """At start-up: send the final states a previous run did not deliver."""
-        jobs = await self._jobs.list_unshown_finals()
+        jobs = await self._jobs.list_unshown_finals(since=time.time() - UNSHOWN_WINDOW_SECONDS)
         for job in jobs:
             self.publish(job)
         return len(jobs)
@@ -114,7 +120,7 @@ class Publisher:
 
     async def _edit(self, job_id: int, slot: _Slot) -> None:
         job = await self._jobs.get(job_id)
-        if job is None or (job.message_id is None and job.channel_id is None):
+        if job is None or (job.message.message_id is None and job.message.channel_id is None):
             return
         buttons = await self._buttons.list(job.id) if job.status is JobStatus.SUCCESS else []
         payload = render(job, buttons)
@@ -124,7 +130,7 @@ class Publisher:
         if await self._send(job, payload, attempts):
             slot.shown = payload
             if payload.final:
-                await self._jobs.update(job.id, shown_status=job.status)
+                await self._jobs.mark_shown(job.id, job.status)
         slot.last_sent = self._clock()
         slot.first_sent.set()
 
@@ -153,7 +159,7 @@ class Publisher:
     async def _result_image(self, job: Job, payload: MessagePayload) -> bytes | None:
         if not payload.attach_image or not payload.image_url:
             return None
-        limit = job.upload_limit or DEFAULT_UPLOAD_LIMIT
+        limit = job.message.upload_limit or DEFAULT_UPLOAD_LIMIT
         try:
             return await self._download(payload.image_url, limit)
         except MJError as exc:

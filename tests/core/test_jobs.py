@@ -6,43 +6,46 @@ import asyncio
 
 import pytest
 
-from bot.core.jobs import JobLimits, JobService
+from bot.app import build_core
 from bot.core.mj.client import MJClient
 from bot.core.mj.errors import MJBannedPromptError
+from bot.core.models import Job, JobKind, JobStatus, MessageRef, Origin
 from bot.core.png import encode_png
-from bot.core.storage import (
-    ButtonRepository,
-    Database,
-    Job,
-    JobKind,
-    JobRepository,
-    JobStatus,
-    Origin,
-)
-from bot.core.tracker import Tracker
+from bot.core.starter import JobLimits
+from bot.core.storage import SqlStorage
 from bot.core.validation import Rejection, RequestRejectedError
 from bot.sim import ManualClock, SimConfig, Simulator, running_simulator
 from tests.conftest import make_client
 
-OWNER = Origin(user_id=10, channel_id=20, guild_id=30, message_id=40, locale="en-US")
-STRANGER = Origin(user_id=99, channel_id=20, guild_id=30, message_id=41)
+
+def at(message_id: int, user_id: int = 10) -> Origin:
+    """A request from `user_id` whose answer is message `message_id` in channel 20."""
+    return Origin(
+        user_id=user_id, guild_id=30, message=MessageRef(channel_id=20, message_id=message_id)
+    )
+
+
+OWNER = at(40)
+STRANGER = at(41, user_id=99)
 PNG = encode_png(16, 16, lambda y: b"\xff\x00\x00" * 16)
 
 
 class Services:
-    def __init__(self, client: MJClient, db: Database, *, owner_only: bool = True) -> None:
-        self.jobs = JobRepository(db)
-        self.buttons = ButtonRepository(db)
-        self.tracker = Tracker(client, self.jobs, self.buttons, poll_interval=0.01)
+    def __init__(self, client: MJClient, storage: SqlStorage, *, owner_only: bool = True) -> None:
+        self.jobs = storage.jobs
+        self.buttons = storage.buttons
         self.press_clock = ManualClock(0.0)
-        self.service = JobService(
+        core = build_core(
             client,
-            self.jobs,
-            self.buttons,
-            self.tracker,
+            storage,
             limits=JobLimits(max_image_bytes=100_000, owner_only_buttons=owner_only),
+            poll_interval=0.01,
+            deadline_seconds=3600,
             monotonic=self.press_clock,
         )
+        self.tracker = core.tracker
+        self.service = core.jobs
+        self.presses = core.presses
 
     async def finish(self, sim_clock: ManualClock) -> None:
         while self.tracker.tracked_count:
@@ -60,8 +63,8 @@ class Services:
 
 
 @pytest.fixture
-def svc(client: MJClient, db: Database) -> Services:
-    return Services(client, db)
+def svc(client: MJClient, storage: SqlStorage) -> Services:
+    return Services(client, storage)
 
 
 @pytest.mark.parametrize(
@@ -77,7 +80,7 @@ def svc(client: MJClient, db: Database) -> Services:
     ],
 )
 async def test_bad_input_is_refused_before_any_request(
-    svc: Services, sim: Simulator, db: Database, call, reason: Rejection
+    svc: Services, sim: Simulator, storage: SqlStorage, call, reason: Rejection
 ) -> None:
     with pytest.raises(RequestRejectedError) as caught:
         await call(svc.service)
@@ -91,7 +94,7 @@ async def test_a_job_is_recorded_with_its_message_before_tracking(
 ) -> None:
     job = await svc.service.blend(OWNER, [PNG, PNG])
     assert job.kind is JobKind.BLEND and job.status is JobStatus.WAITING
-    assert (job.channel_id, job.message_id, job.user_id) == (20, 40, 10)
+    assert (job.message.channel_id, job.message.message_id, job.user_id) == (20, 40, 10)
     assert job.task_id and svc.tracker.is_tracking(job.id)
     sent = sim.records("submit/blend")[0].body_json["base64Array"]
     assert all(url.startswith("data:image/png;base64,") for url in sent)
@@ -117,18 +120,16 @@ async def test_upscale_then_custom_zoom_through_the_modal(
     grid = await svc.service.imagine(OWNER, "a castle on a hill")
     await svc.finish(sim_clock)
     u2 = await svc.index_of(grid, lambda b: b.label == "U2")
-    (upscale,) = await svc.service.presses.press(OWNER, grid.id, u2)
+    (upscale,) = await svc.presses.press(OWNER, grid.id, u2)
     assert upscale.kind is JobKind.ACTION and upscale.parent_job_id == grid.id
     await svc.finish(sim_clock)
     upscale = await svc.reload(upscale)
     assert upscale.status is JobStatus.SUCCESS
 
     zoom = await svc.index_of(upscale, lambda b: b.custom_id.startswith("MJ::CustomZoom::"))
-    press = await svc.service.presses.resolve_press(upscale.id, zoom, OWNER.user_id)
-    assert "a castle on a hill" in svc.service.presses.default_prompt(press)
-    (zoomed,) = await svc.service.presses.press(
-        OWNER, upscale.id, zoom, prompt="a castle --zoom 1.5"
-    )
+    press = await svc.presses.resolve_press(upscale.id, zoom, OWNER.user_id)
+    assert "a castle on a hill" in svc.presses.default_prompt(press)
+    (zoomed,) = await svc.presses.press(OWNER, upscale.id, zoom, prompt="a castle --zoom 1.5")
     assert zoomed.status is JobStatus.WAITING
     assert sim.records("submit/modal")[0].body_json["prompt"] == "a castle --zoom 1.5"
     await svc.finish(sim_clock)
@@ -140,14 +141,14 @@ async def test_two_presses_within_a_second_submit_once(
 ) -> None:
     grid = await svc.service.imagine(OWNER, "double click")
     await svc.finish(sim_clock)
-    await svc.service.presses.press(OWNER, grid.id, 0)
+    await svc.presses.press(OWNER, grid.id, 0)
     svc.press_clock.advance(0.4)
     with pytest.raises(RequestRejectedError) as caught:
-        await svc.service.presses.press(OWNER, grid.id, 0)
+        await svc.presses.press(OWNER, grid.id, 0)
     assert caught.value.reason is Rejection.ALREADY_PRESSED
     assert sim.count("submit/action") == 1
     svc.press_clock.advance(1.0)
-    await svc.service.presses.press(OWNER, grid.id, 0)
+    await svc.presses.press(OWNER, grid.id, 0)
     assert sim.count("submit/action") == 2
 
 
@@ -157,19 +158,19 @@ async def test_someone_elses_button_is_refused(
     grid = await svc.service.imagine(OWNER, "mine")
     await svc.finish(sim_clock)
     with pytest.raises(RequestRejectedError) as caught:
-        await svc.service.presses.press(STRANGER, grid.id, 0)
+        await svc.presses.press(STRANGER, grid.id, 0)
     assert caught.value.reason is Rejection.NOT_OWNER
     assert caught.value.params == {"owner_id": OWNER.user_id}
     assert sim.count("submit/action") == 0
 
 
 async def test_anyone_policy_lets_others_press(
-    client: MJClient, db: Database, sim: Simulator, sim_clock: ManualClock
+    client: MJClient, storage: SqlStorage, sim: Simulator, sim_clock: ManualClock
 ) -> None:
-    svc = Services(client, db, owner_only=False)
+    svc = Services(client, storage, owner_only=False)
     grid = await svc.service.imagine(OWNER, "shared")
     await svc.finish(sim_clock)
-    (job,) = await svc.service.presses.press(STRANGER, grid.id, 0)
+    (job,) = await svc.presses.press(STRANGER, grid.id, 0)
     assert job.user_id == STRANGER.user_id
 
 
@@ -179,33 +180,31 @@ async def test_describe_follow_ups_are_done_locally(
     described = await svc.service.describe(OWNER, PNG)
     await svc.finish(sim_clock)
     described = await svc.reload(described)
-    prompts = svc.service.presses.result_prompts(described)
+    prompts = svc.presses.result_prompts(described)
     assert len(prompts) == 4
 
     second = await svc.index_of(described, lambda b: b.custom_id == "MJ::Job::PicReader::2")
-    press = await svc.service.presses.resolve_press(described.id, second, OWNER.user_id)
-    assert svc.service.presses.default_prompt(press) == prompts[1]
-    (imagined,) = await svc.service.presses.press(
-        OWNER, described.id, second, prompt=prompts[1] + " red"
-    )
+    press = await svc.presses.resolve_press(described.id, second, OWNER.user_id)
+    assert svc.presses.default_prompt(press) == prompts[1]
+    (imagined,) = await svc.presses.press(OWNER, described.id, second, prompt=prompts[1] + " red")
     assert imagined.kind is JobKind.IMAGINE and imagined.parent_job_id == described.id
     assert sim.records("submit/imagine")[-1].body_json["prompt"] == prompts[1] + " red"
 
     retry = await svc.index_of(described, lambda b: b.custom_id == "MJ::Picread::Retry")
-    (again,) = await svc.service.presses.press(OWNER, described.id, retry)
+    (again,) = await svc.presses.press(OWNER, described.id, retry)
     assert again.kind is JobKind.DESCRIBE
     first_image = sim.records("submit/describe")[0].body_json["base64"]
     assert sim.records("submit/describe")[1].body_json["base64"] == first_image
 
     everything = await svc.index_of(described, lambda b: b.custom_id == "MJ::Job::PicReader::all")
-    origins = iter(Origin(user_id=10, channel_id=20, message_id=100 + i) for i in range(3))
+    origins = iter(at(100 + i) for i in range(3))
 
     async def more() -> Origin:
         return next(origins)
 
-    started = await svc.service.presses.press(OWNER, described.id, everything, more_origins=more)
+    started = await svc.presses.press(OWNER, described.id, everything, more_origins=more)
     assert [j.prompt for j in started] == prompts
-    assert [j.message_id for j in started] == [40, 100, 101, 102]
+    assert [j.message.message_id for j in started] == [40, 100, 101, 102]
     assert sim.count("submit/action") == 0
 
 
@@ -215,20 +214,20 @@ async def test_shorten_prompt_buttons_imagine_that_prompt(
     job = await svc.service.shorten(OWNER, "a majestic red fox sitting in deep snow, watercolor")
     await svc.finish(sim_clock)
     job = await svc.reload(job)
-    prompts = svc.service.presses.result_prompts(job)
+    prompts = svc.presses.result_prompts(job)
     assert len(prompts) == 5
     third = await svc.index_of(job, lambda b: b.custom_id.endswith("::3"))
-    (imagined,) = await svc.service.presses.press(OWNER, job.id, third)
+    (imagined,) = await svc.presses.press(OWNER, job.id, third)
     assert imagined.prompt == prompts[2]
 
 
-async def test_remix_modal_is_answered(db: Database, http, sim_clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
+async def test_remix_modal_is_answered(storage: SqlStorage, http, sim_clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
     async with running_simulator(SimConfig(step_seconds=1.0, remix=True), clock=sim_clock) as sim:
-        svc = Services(make_client(sim, http), db)
+        svc = Services(make_client(sim, http), storage)
         grid = await svc.service.imagine(OWNER, "remix me")
         await svc.finish(sim_clock)
         v1 = await svc.index_of(grid, lambda b: b.label == "V1")
-        (variation,) = await svc.service.presses.press(OWNER, grid.id, v1)
+        (variation,) = await svc.presses.press(OWNER, grid.id, v1)
         assert variation.status is JobStatus.MODAL and variation.final_prompt
         with pytest.raises(RequestRejectedError):
             await svc.service.answer_modal(variation.id, STRANGER.user_id, "not yours")
@@ -260,14 +259,14 @@ async def test_imagine_all_keeps_going_when_one_prompt_is_refused(
         if number == 100:
             sim.faults.fault_scope = "submit"
             sim.faults.http_500 = 1  # the second prompt's submit fails
-        return Origin(user_id=10, channel_id=20, message_id=number)
+        return at(number)
 
-    started = await svc.service.presses.press(OWNER, described.id, everything, more_origins=more)
+    started = await svc.presses.press(OWNER, described.id, everything, more_origins=more)
     assert [j.status for j in started] == [
         JobStatus.WAITING,
         JobStatus.FAILURE,
         JobStatus.WAITING,
         JobStatus.WAITING,
     ]
-    assert started[1].message_id == 100 and "500" in (started[1].fail_reason or "")
+    assert started[1].message.message_id == 100 and "500" in (started[1].fail_reason or "")
     assert sim.count("submit/imagine") == 4

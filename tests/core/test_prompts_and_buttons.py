@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.core.buttons import ButtonRoute, classify
+from bot.core.models import StoredButton
 from bot.core.prompts import describe_prompts, shortened_prompts, with_zoom
-from bot.core.storage import StoredButton
 
 DESCRIBE = (
     "1️⃣ a red fox in a snowy forest, watercolor --ar 3:2\n\n"

@@ -7,10 +7,17 @@ from typing import Any
 import pytest
 
 from bot.core.i18n import keys, t
+from bot.core.models import (
+    TIMED_OUT_REASON,
+    Job,
+    JobKind,
+    JobStatus,
+    MessageKind,
+    MessageRef,
+    StoredButton,
+)
 from bot.core.payload import MODAL_BUTTON
 from bot.core.render import layout_buttons, render
-from bot.core.storage import Job, JobKind, JobStatus, MessageKind, StoredButton
-from bot.core.storage.models import TIMED_OUT_REASON
 
 HASH = "3eaa7c0c-9825-4110-9c89-02c4e463a8d0"
 
@@ -25,12 +32,7 @@ def job(**changes: Any) -> Job:
         "options": {},
         "user_id": 42,
         "guild_id": 1,
-        "channel_id": 2,
-        "message_id": 3,
-        "message_kind": MessageKind.ORIGINAL,
-        "upload_limit": None,
-        "interaction_token": None,
-        "token_expires_at": None,
+        "message": MessageRef(channel_id=2, message_id=3, kind=MessageKind.ORIGINAL),
         "locale": "en-US",
         "progress": 0,
         "queue_position": None,

@@ -4,35 +4,42 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Sequence
+import time
 
+from bot.app import build_core
 from bot.core.jobs import JobService
+from bot.core.lifecycle import Cause, JobEvent
 from bot.core.mj.client import MJClient
-from bot.core.storage import (
-    ButtonRepository,
-    Database,
-    Job,
+from bot.core.models import (
+    TIMED_OUT_REASON,
     JobKind,
-    JobRepository,
     JobStatus,
+    MessageRef,
+    NewJob,
     Origin,
-    StoredButton,
 )
-from bot.core.storage.models import TIMED_OUT_REASON
+from bot.core.ports import ButtonStore
+from bot.core.starter import JobLimits
+from bot.core.storage import SqlStorage
 from bot.core.tracker import Tracker
 from bot.sim import ManualClock, Simulator
 
-ORIGIN = Origin(user_id=1, channel_id=2, guild_id=3, message_id=4)
+ORIGIN = Origin(user_id=1, guild_id=3, message=MessageRef(channel_id=2, message_id=4))
 
 
 class Recorder:
-    """A subscriber that remembers what it was told."""
+    """A lifecycle listener that remembers what the user would be shown."""
 
-    def __init__(self) -> None:
+    def __init__(self, buttons: ButtonStore) -> None:
+        self._buttons = buttons
         self.seen: list[tuple[int, JobStatus, int, int]] = []
         self.finished = asyncio.Event()
 
-    async def job_changed(self, job: Job, buttons: Sequence[StoredButton]) -> None:
+    async def on_job_event(self, event: JobEvent) -> None:
+        if not event.visible or event.cause not in (Cause.TASK, Cause.DEADLINE, Cause.INTERRUPTED):
+            return
+        job = event.job
+        buttons = await self._buttons.list(job.id) if job.status is JobStatus.SUCCESS else []
         self.seen.append((job.id, job.status, job.progress, len(buttons)))
         if job.status.is_terminal:
             self.finished.set()
@@ -42,17 +49,24 @@ class Recorder:
 
 
 def make_tracker(
-    client: MJClient, db: Database, *, clock: ManualClock | None = None, deadline: float = 3600
+    client: MJClient,
+    storage: SqlStorage,
+    *,
+    clock: ManualClock | None = None,
+    deadline: float = 3600,
 ) -> tuple[Tracker, JobService, Recorder]:
-    jobs, buttons = JobRepository(db), ButtonRepository(db)
     kwargs = {"clock": clock} if clock else {}
-    tracker = Tracker(
-        client, jobs, buttons, poll_interval=0.01, deadline_seconds=deadline, **kwargs
+    core = build_core(
+        client,
+        storage,
+        limits=JobLimits(),
+        poll_interval=0.01,
+        deadline_seconds=deadline,
+        **kwargs,  # type: ignore[arg-type]
     )
-    recorder = Recorder()
-    tracker.subscribe(recorder)
-    service = JobService(client, jobs, buttons, tracker, now=clock or (lambda: 0.0))
-    return tracker, service, recorder
+    recorder = Recorder(storage.buttons)
+    core.lifecycle.subscribe(recorder.on_job_event)
+    return core.tracker, core.jobs, recorder
 
 
 async def run_ticks(tracker: Tracker, sim_clock: ManualClock, limit: int = 40) -> int:
@@ -65,15 +79,15 @@ async def run_ticks(tracker: Tracker, sim_clock: ManualClock, limit: int = 40) -
 
 
 async def test_a_job_goes_from_waiting_to_success_with_buttons(
-    client: MJClient, db: Database, sim_clock: ManualClock
+    client: MJClient, storage: SqlStorage, sim_clock: ManualClock
 ) -> None:
-    tracker, service, recorder = make_tracker(client, db)
+    tracker, service, recorder = make_tracker(client, storage)
     job = await service.imagine(ORIGIN, "a lighthouse at dusk")
     assert job.status is JobStatus.WAITING and tracker.tracked_count == 1
 
     await run_ticks(tracker, sim_clock)
 
-    stored = await JobRepository(db).get(job.id)
+    stored = await storage.jobs.get(job.id)
     assert stored is not None and stored.status is JobStatus.SUCCESS
     assert stored.progress == 100 and stored.image_url and stored.finished_at
     history = recorder.of(job.id)
@@ -81,20 +95,20 @@ async def test_a_job_goes_from_waiting_to_success_with_buttons(
     assert any(status is JobStatus.IN_PROGRESS for status, _, _ in history)
     # Only visible changes are told: no two notifications in a row look alike.
     assert all(a != b for a, b in itertools.pairwise(history))
-    buttons = await ButtonRepository(db).list(job.id)
+    buttons = await storage.buttons.list(job.id)
     assert [b.label for b in buttons[:4]] == ["U1", "U2", "U3", "U4"]
 
 
 async def test_two_hundred_jobs_cost_one_query_slot_per_tick(
-    client: MJClient, db: Database, sim: Simulator, sim_clock: ManualClock
+    client: MJClient, storage: SqlStorage, sim: Simulator, sim_clock: ManualClock
 ) -> None:
-    tracker, service, _ = make_tracker(client, db)
+    tracker, service, _ = make_tracker(client, storage)
     jobs = [await service.imagine(ORIGIN, f"cat number {i}") for i in range(200)]
     before = sim.count("total")
 
     ticks = await run_ticks(tracker, sim_clock)
 
-    repo = JobRepository(db)
+    repo = storage.jobs
     finished = [await repo.get(job.id) for job in jobs]
     assert all(j is not None and j.status is JobStatus.SUCCESS for j in finished)
     listed = sim.listed_ids()
@@ -107,9 +121,9 @@ async def test_two_hundred_jobs_cost_one_query_slot_per_tick(
 
 
 async def test_a_task_missing_from_the_batch_is_fetched_alone(
-    client: MJClient, db: Database, sim: Simulator, sim_clock: ManualClock
+    client: MJClient, storage: SqlStorage, sim: Simulator, sim_clock: ManualClock
 ) -> None:
-    tracker, service, _ = make_tracker(client, db)
+    tracker, service, _ = make_tracker(client, storage)
     hidden = await service.imagine(ORIGIN, "hidden cat")
     shown = await service.imagine(ORIGIN, "shown cat")
     assert hidden.task_id is not None
@@ -117,7 +131,7 @@ async def test_a_task_missing_from_the_batch_is_fetched_alone(
 
     await run_ticks(tracker, sim_clock)
 
-    repo = JobRepository(db)
+    repo = storage.jobs
     assert (await repo.get(hidden.id)).status is JobStatus.SUCCESS  # type: ignore[union-attr]
     assert (await repo.get(shown.id)).status is JobStatus.SUCCESS  # type: ignore[union-attr]
     assert sim.count("task/fetch") >= 1
@@ -125,27 +139,27 @@ async def test_a_task_missing_from_the_batch_is_fetched_alone(
 
 
 async def test_without_list_by_condition_every_task_is_fetched(
-    client: MJClient, db: Database, sim: Simulator, sim_clock: ManualClock
+    client: MJClient, storage: SqlStorage, sim: Simulator, sim_clock: ManualClock
 ) -> None:
     sim.faults.list_unsupported = True
-    tracker, service, _ = make_tracker(client, db)
+    tracker, service, _ = make_tracker(client, storage)
     job = await service.imagine(ORIGIN, "old server")
     await run_ticks(tracker, sim_clock)
-    assert (await JobRepository(db).get(job.id)).status is JobStatus.SUCCESS  # type: ignore[union-attr]
+    assert (await storage.jobs.get(job.id)).status is JobStatus.SUCCESS  # type: ignore[union-attr]
     assert sim.count("task/list-by-condition") == 1  # asked once, then not again
 
 
 async def test_a_restart_resumes_unfinished_jobs(
-    client: MJClient, db: Database, sim_clock: ManualClock
+    client: MJClient, storage: SqlStorage, sim_clock: ManualClock
 ) -> None:
-    first, service, _ = make_tracker(client, db)
+    first, service, _ = make_tracker(client, storage)
     job = await service.imagine(ORIGIN, "survives restarts")
     sim_clock.advance(2.0)
     await first.tick()
-    assert (await JobRepository(db).get(job.id)).status is JobStatus.IN_PROGRESS  # type: ignore[union-attr]
+    assert (await storage.jobs.get(job.id)).status is JobStatus.IN_PROGRESS  # type: ignore[union-attr]
     del first  # the process dies; only the database is left
 
-    second, _, recorder = make_tracker(client, db)
+    second, _, recorder = make_tracker(client, storage)
     resumed = await second.resume()
     assert [j.id for j in resumed] == [job.id]
     await run_ticks(second, sim_clock)
@@ -153,21 +167,21 @@ async def test_a_restart_resumes_unfinished_jobs(
 
 
 async def test_jobs_interrupted_before_their_submit_answer_are_failed_at_start(
-    client: MJClient, db: Database
+    client: MJClient, storage: SqlStorage
 ) -> None:
-    pending = await JobRepository(db).create(JobKind.IMAGINE, ORIGIN, prompt="lost")
-    tracker, _, recorder = make_tracker(client, db)
+    pending = await storage.jobs.create(NewJob(JobKind.IMAGINE, ORIGIN, prompt="lost"), at=1.0)
+    tracker, _, recorder = make_tracker(client, storage)
     await tracker.resume()
-    stored = await JobRepository(db).get(pending.id)
+    stored = await storage.jobs.get(pending.id)
     assert stored is not None and stored.status is JobStatus.FAILURE
     assert recorder.of(pending.id) == [(JobStatus.FAILURE, 0, 0)]
 
 
 async def test_a_stuck_job_fails_at_its_deadline(
-    client: MJClient, db: Database, sim: Simulator, sim_clock: ManualClock
+    client: MJClient, storage: SqlStorage, sim: Simulator, sim_clock: ManualClock
 ) -> None:
     clock = ManualClock(10_000.0)
-    tracker, service, recorder = make_tracker(client, db, clock=clock, deadline=60)
+    tracker, service, recorder = make_tracker(client, storage, clock=clock, deadline=60)
     job = await service.imagine(ORIGIN, "sim:stuck forever")
     for _ in range(5):
         sim_clock.advance(1.0)
@@ -175,7 +189,7 @@ async def test_a_stuck_job_fails_at_its_deadline(
     assert tracker.tracked_count == 1
     clock.advance(61)
     await tracker.tick()
-    stored = await JobRepository(db).get(job.id)
+    stored = await storage.jobs.get(job.id)
     assert stored is not None and stored.status is JobStatus.FAILURE
     assert stored.fail_reason == TIMED_OUT_REASON
     assert tracker.tracked_count == 0
@@ -184,20 +198,20 @@ async def test_a_stuck_job_fails_at_its_deadline(
 
 
 async def test_a_failing_task_reports_its_reason(
-    client: MJClient, db: Database, sim_clock: ManualClock
+    client: MJClient, storage: SqlStorage, sim_clock: ManualClock
 ) -> None:
-    tracker, service, _ = make_tracker(client, db)
+    tracker, service, _ = make_tracker(client, storage)
     job = await service.imagine(ORIGIN, "sim:fail please")
     await run_ticks(tracker, sim_clock)
-    stored = await JobRepository(db).get(job.id)
+    stored = await storage.jobs.get(job.id)
     assert stored is not None and stored.status is JobStatus.FAILURE
     assert "Simulated failure" in (stored.fail_reason or "")
 
 
 async def test_5xx_for_a_while_does_not_stop_the_loop(
-    client: MJClient, db: Database, sim: Simulator, sim_clock: ManualClock
+    client: MJClient, storage: SqlStorage, sim: Simulator, sim_clock: ManualClock
 ) -> None:
-    tracker, service, recorder = make_tracker(client, db)
+    tracker, service, recorder = make_tracker(client, storage)
     job = await service.imagine(ORIGIN, "resilient")
     sim.faults.fault_scope = "query"
     sim.faults.http_500 = 12  # several ticks' worth, retries included
@@ -221,15 +235,24 @@ async def test_5xx_for_a_while_does_not_stop_the_loop(
 
 
 async def test_two_jobs_following_one_task_both_finish(
-    client: MJClient, db: Database, sim_clock: ManualClock
+    client: MJClient, storage: SqlStorage, sim_clock: ManualClock
 ) -> None:
     """An aggregator answers "already exists" with the id of a task we already follow."""
-    tracker, service, recorder = make_tracker(client, db)
+    tracker, service, recorder = make_tracker(client, storage)
     first = await service.imagine(ORIGIN, "same task twice")
-    repo = JobRepository(db)
-    second = await repo.create(JobKind.ACTION, ORIGIN, prompt="same task twice")
-    second = await repo.update(second.id, task_id=first.task_id, status=JobStatus.WAITING)
-    tracker.track(second)
+    repo = storage.jobs
+    now = time.time()
+    second = await repo.create(NewJob(JobKind.ACTION, ORIGIN, prompt="same task twice"), at=now)
+    assert first.task_id is not None
+    await repo.mark_submitted(
+        second.id,
+        task_id=first.task_id,
+        status=JobStatus.WAITING,
+        queue_position=None,
+        final_prompt=None,
+        at=now,
+    )
+    tracker.track(await repo.get(second.id))  # type: ignore[arg-type]
     assert tracker.tracked_count == 2
 
     await run_ticks(tracker, sim_clock)

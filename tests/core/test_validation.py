@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from bot.core.storage import InputImage
+from bot.core.models import InputImage
 from bot.core.validation import (
     Rejection,
     RequestRejectedError,

@@ -11,16 +11,16 @@ from typing import Any
 
 import httpx
 
+from bot.app import App, Core, build, started
 from bot.config import Settings
-from bot.core.services import CoreServices, build_core
-from bot.core.storage import Database, Job
+from bot.core.models import Job, JobStatus
+from bot.core.storage import SqlStorage, open_storage
 from bot.discord_bot import MJBot
 from bot.sim import SimConfig, Simulator, running_simulator
 from tests.fakes import (
     FakeDiscord,
     FakeMessage,
     InteractionFactory,
-    logged_in,
     running_fake_discord,
 )
 from tests.fakes import dispatch as dispatch_payload
@@ -34,14 +34,31 @@ class Harness:
     fake: FakeDiscord
     sim: Simulator
     settings: Settings
-    db: Database
+    storage: SqlStorage
     http: httpx.AsyncClient
-    bot: MJBot
+    app: App
     factory: InteractionFactory
+    _running: AsyncExitStack
+
+    async def stop_bot(self) -> None:
+        """The process stops: tracking, edits and the Discord session end; storage stays."""
+        await self._running.aclose()
+
+    async def start_bot(self) -> None:
+        """A new process on the same database, built and started as `python -m bot` does."""
+        self._running = AsyncExitStack()
+        self.app = await self._running.enter_async_context(
+            started_bot(self.settings, self.http, self.storage)
+        )
+        self.factory = InteractionFactory(self.fake, self.app.bot)
 
     @property
-    def core(self) -> CoreServices:
-        return self.bot.core
+    def bot(self) -> MJBot:
+        return self.app.bot
+
+    @property
+    def core(self) -> Core:
+        return self.app.core
 
     async def dispatch(self, payload: dict[str, Any]) -> Any:
         return await dispatch_payload(self.bot, payload)
@@ -68,9 +85,7 @@ class Harness:
         return self.original(token)
 
     async def jobs(self) -> list[Job]:
-        from bot.core.storage import JobStatus
-
-        return await self.core.jobs.list_by_status(list(JobStatus))
+        return await self.storage.jobs.list_by_status(list(JobStatus))
 
 
 def _final(message: FakeMessage) -> bool:
@@ -97,11 +112,11 @@ def make_settings(sim: Simulator, fake: FakeDiscord, db_path: Path, **overrides:
 
 @asynccontextmanager
 async def started_bot(
-    fake: FakeDiscord, settings: Settings, http: httpx.AsyncClient, db: Database
-) -> AsyncIterator[MJBot]:
-    bot = MJBot(build_core(settings, http, db))
-    async with logged_in(bot, settings.discord_token.get_secret_value()):
-        yield bot
+    settings: Settings, http: httpx.AsyncClient, storage: SqlStorage
+) -> AsyncIterator[App]:
+    """The bot as `python -m bot` builds and starts it, logged in to the fake."""
+    async with started(build(settings, http, storage)) as app:
+        yield app
 
 
 @asynccontextmanager
@@ -117,8 +132,12 @@ async def harness(
         http = await stack.enter_async_context(
             httpx.AsyncClient(timeout=config.request_timeout_seconds)
         )
-        db = await Database.open(tmp_path / "bot.db")
-        stack.push_async_callback(db.close)
-        await db.migrate()
-        bot = await stack.enter_async_context(started_bot(fake, config, http, db))
-        yield Harness(fake, sim, config, db, http, bot, InteractionFactory(fake, bot))
+        storage = await open_storage(path=tmp_path / "bot.db")
+        stack.push_async_callback(storage.close)
+        running = AsyncExitStack()
+        app = await running.enter_async_context(started_bot(config, http, storage))
+        h = Harness(
+            fake, sim, config, storage, http, app, InteractionFactory(fake, app.bot), running
+        )
+        stack.push_async_callback(lambda: h._running.aclose())
+        yield h

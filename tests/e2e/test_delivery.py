@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bot.core.storage import JobStatus, MessageKind
+from bot.core.models import JobStatus, MessageKind
 from bot.sim import SimConfig
-from tests.e2e.harness import Harness, harness, started_bot
+from tests.e2e.harness import Harness, harness
 from tests.fakes import InteractionFactory
 
 CHANNEL_EDIT = "/channels/{channel_id}/messages/{message_id}"
@@ -19,19 +19,16 @@ async def test_restart_mid_task_finishes_the_same_message_and_old_buttons_work(
     async with harness(tmp_path, sim_config=SimConfig(step_seconds=0.15)) as h:
         inter = await h.command("imagine", {"prompt": "survive a restart"})
         await h.wait(lambda: "%" in h.original(inter.token).content, "progress")
-        await h.bot.close()  # the process stops mid-task
+        await h.stop_bot()  # the process stops mid-task
         (job,) = await h.jobs()
         assert job.status is JobStatus.IN_PROGRESS
 
-        async with started_bot(h.fake, h.settings, h.http, h.db) as bot:
-            h.bot, h.factory = bot, InteractionFactory(h.fake, bot)
-            message = await h.wait_final(inter.token)
-            assert message.id == job.message_id and message.attachments
-            click = await h.dispatch(
-                h.factory.button_click(message, message.buttons()[5].custom_id)
-            )
-            variation = await h.wait_final(click.token)
-            assert [b.label for b in variation.buttons()][:2] == ["U1", "U2"]
+        await h.start_bot()
+        message = await h.wait_final(inter.token)
+        assert message.id == job.message.message_id and message.attachments
+        click = await h.dispatch(h.factory.button_click(message, message.buttons()[5].custom_id))
+        variation = await h.wait_final(click.token)
+        assert [b.label for b in variation.buttons()][:2] == ["U1", "U2"]
         assert h.fake.violations == []
 
 
@@ -46,7 +43,7 @@ async def test_expired_token_switches_to_the_bot_token(tmp_path: Path) -> None:
         channel_edits = h.fake.requests_to("PATCH", CHANNEL_EDIT)
         assert channel_edits and all(r.auth == "bot" and r.status == 200 for r in channel_edits)
         (job,) = await h.jobs()
-        assert job.interaction_token is None and job.message_id == message.id
+        assert job.message.interaction_token is None and job.message.message_id == message.id
         assert h.fake.violations == []
 
 
@@ -56,7 +53,8 @@ async def test_a_token_about_to_expire_is_not_used(tmp_path: Path) -> None:
         await h.wait(lambda: "%" in h.original(inter.token).content, "progress")
         (job,) = await h.jobs()
         # 14.5 minutes later, as far as the bot can tell: 30 s of token life left.
-        await h.core.jobs.update(job.id, token_expires_at=time.time() + 30)
+        late = job.message.model_copy(update={"token_expires_at": time.time() + 30})
+        await h.storage.jobs.move_message(job.id, late, at=time.time())
         webhook_edits = len([r for r in h.fake.requests if r.auth == "webhook"])
 
         message = await h.wait_final(inter.token)
@@ -72,14 +70,10 @@ async def test_a_deleted_message_is_posted_anew(tmp_path: Path) -> None:
         first = h.original(inter.token)
         h.fake.delete_message(first.channel_id, first.id)
 
-        async def moved() -> bool:
-            (job,) = await h.jobs()
-            return job.message_kind is MessageKind.CHANNEL
-
         await h.wait(lambda: any(m.buttons() for m in h.fake.messages_in(first.channel_id)), "new")
         (job,) = await h.jobs()
-        assert job.message_kind is MessageKind.CHANNEL and job.message_id != first.id
-        new = h.fake.message(job.message_id or 0)
+        assert job.message.kind is MessageKind.CHANNEL and job.message.message_id != first.id
+        new = h.fake.message(job.message.message_id or 0)
         assert new.attachments and not new.deleted
         assert h.fake.violations == []
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.storage import JobKind, JobStatus
+from bot.core.models import JobKind, JobStatus
 from tests.e2e.harness import Harness
 
 
@@ -28,7 +28,7 @@ async def test_imagine_shows_waiting_progress_then_the_result_with_buttons(h: Ha
         ("V4", 1),
     ]
     assert [b.custom_id for b in message.buttons()] == [f"mj:v1:{job.id}:{i}" for i in range(9)]
-    assert job.status is JobStatus.SUCCESS and job.message_id == message.id
+    assert job.status is JobStatus.SUCCESS and job.message.message_id == message.id
     # Every edit went through the interaction token while it was valid.
     assert h.fake.requests_to("PATCH", "/channels/{channel_id}/messages/{message_id}") == []
 
@@ -55,7 +55,7 @@ async def test_upscale_button_starts_a_job_on_its_own_message(h: Harness) -> Non
     assert all(len([b for b in upscale.buttons() if b.row == r]) <= 5 for r in range(5))
     jobs = await h.jobs()
     child = next(j for j in jobs if j.kind is JobKind.ACTION)
-    assert child.parent_job_id == jobs[0].id and child.message_id == upscale.id
+    assert child.parent_job_id == jobs[0].id and child.message.message_id == upscale.id
 
 
 async def test_custom_zoom_goes_through_a_prefilled_modal(h: Harness) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core.models import JobKind
 from bot.core.png import encode_png
-from bot.core.storage import JobKind
 from tests.e2e.harness import Harness
 
 PNG = encode_png(32, 32, lambda y: bytes([y * 8 % 256, 80, 160]) * 32)
@@ -45,7 +45,7 @@ async def test_describe_then_prompt_two_through_the_modal(h: Harness) -> None:
     modal = h.fake.last_modal
     assert modal is not None
     (job,) = await h.jobs()
-    prompt_two = h.core.job_service.presses.result_prompts(job)[1]
+    prompt_two = h.core.presses.result_prompts(job)[1]
     assert prompt_two in str(modal.components)
 
     answer = await h.dispatch(h.factory.modal_submit(modal.custom_id, {"prompt": prompt_two}))
@@ -68,9 +68,11 @@ async def test_describe_again_and_imagine_all(h: Harness) -> None:
     all_four = await h.dispatch(h.factory.button_click(described, everything.custom_id))
     await h.wait_final(all_four.token)
     imagines = [j for j in await h.jobs() if j.kind is JobKind.IMAGINE]
-    assert len(imagines) == 4 and len({j.message_id for j in imagines}) == 4
+    assert len(imagines) == 4 and len({j.message.message_id for j in imagines}) == 4
     await h.wait(
-        lambda: all(h.fake.message(j.message_id).buttons() for j in imagines if j.message_id),
+        lambda: all(
+            h.fake.message(j.message.message_id).buttons() for j in imagines if j.message.message_id
+        ),
         "all four grids",
     )
 

@@ -57,7 +57,7 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         if retry_after is not None:
             return min(retry_after, self.max_delay)
-        backoff = min(self.base_delay * 2**attempt, self.max_delay)
+        backoff = min(self.base_delay * 2.0**attempt, self.max_delay)
         return backoff * (0.5 + random.random() / 2)  # jitter: spread out many clients
 
 

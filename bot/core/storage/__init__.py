@@ -1,28 +1,73 @@
-"""SQLite storage: connection and migrations, job and button repositories."""
+"""Storage on SQLAlchemy Core: one implementation of `bot.core.ports` for SQLite and
+PostgreSQL, migrated by Alembic at open."""
 
-from bot.core.storage.buttons import ButtonRepository
-from bot.core.storage.database import Database, DatabaseTooNewError
-from bot.core.storage.jobs import JobRepository
-from bot.core.storage.models import (
-    InputImage,
-    Job,
-    JobKind,
-    JobStatus,
-    MessageKind,
-    Origin,
-    StoredButton,
-)
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core.storage.buttons import SqlButtonStore
+from bot.core.storage.engine import Scope, StorageConfigError, create_engine, database_url
+from bot.core.storage.jobs import SqlJobStore
+from bot.core.storage.meta import SqlMetaStore
+from bot.core.storage.migrate import DatabaseTooNewError, head_revision, migrate
+
+
+class SqlStores:
+    """The stores, all running their statements in one scope."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.jobs = SqlJobStore(scope)
+        self.buttons = SqlButtonStore(scope)
+        self.meta = SqlMetaStore(scope)
+
+
+class SqlStorage(SqlStores):
+    def __init__(self, engine: AsyncEngine) -> None:
+        lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._scope = Scope(engine, lock)
+        super().__init__(self._scope)
+        self.engine = engine
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlStores]:
+        async with self._scope.begin() as conn:
+            yield SqlStores(self._scope.bound(conn))
+
+    async def migrate(self) -> str:
+        return await migrate(self._scope)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def open_storage(
+    *, path: Path | str | None = None, url: str | None = None, run_migrations: bool = True
+) -> SqlStorage:
+    """Open (and by default migrate) PostgreSQL when `url` is given, else SQLite at `path`."""
+    storage = SqlStorage(create_engine(database_url(path=path, url=url)))
+    if run_migrations:
+        try:
+            await storage.migrate()
+        except BaseException:
+            await storage.close()
+            raise
+    return storage
+
 
 __all__ = [
-    "ButtonRepository",
-    "Database",
     "DatabaseTooNewError",
-    "InputImage",
-    "Job",
-    "JobKind",
-    "JobRepository",
-    "JobStatus",
-    "MessageKind",
-    "Origin",
-    "StoredButton",
+    "SqlStorage",
+    "SqlStores",
+    "StorageConfigError",
+    "head_revision",
+    "open_storage",
 ]

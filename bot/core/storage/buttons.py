@@ -4,46 +4,50 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import aiosqlite
+from sqlalchemy import RowMapping, delete, insert, select
 
-from bot.core.mj.schemas import TaskButton
-from bot.core.storage.database import Database
-from bot.core.storage.models import StoredButton
+from bot.core.models import ResultButton, StoredButton
+from bot.core.storage.engine import Scope
+from bot.core.storage.schema import job_buttons
 
 
-class ButtonRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+class SqlButtonStore:
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
 
-    async def replace(self, job_id: int, buttons: Sequence[TaskButton]) -> list[StoredButton]:
-        """Store a task's buttons in its order, replacing any earlier set."""
+    async def replace(self, job_id: int, buttons: Sequence[ResultButton]) -> None:
         rows = [
-            (job_id, index, b.custom_id, b.label, b.emoji, b.style)
+            {
+                "job_id": job_id,
+                "idx": index,
+                "custom_id": b.custom_id,
+                "label": b.label,
+                "emoji": b.emoji,
+                "style": b.style,
+            }
             for index, b in enumerate(buttons)
         ]
-        async with self._db.transaction() as conn:
-            await conn.execute("DELETE FROM job_buttons WHERE job_id = ?", (job_id,))
-            await conn.executemany(
-                """INSERT INTO job_buttons (job_id, idx, custom_id, label, emoji, style)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
-                rows,
-            )
-        return await self.list(job_id)
+        async with self._scope.write() as conn:
+            await conn.execute(delete(job_buttons).where(job_buttons.c.job_id == job_id))
+            if rows:
+                await conn.execute(insert(job_buttons), rows)
 
     async def list(self, job_id: int) -> list[StoredButton]:
-        sql = "SELECT * FROM job_buttons WHERE job_id = ? ORDER BY idx"
-        async with self._db.conn.execute(sql, (job_id,)) as cur:
-            rows = await cur.fetchall()
+        query = select(job_buttons).where(job_buttons.c.job_id == job_id)
+        async with self._scope.read() as conn:
+            rows = (await conn.execute(query.order_by(job_buttons.c.idx))).mappings().all()
         return [_button(row) for row in rows]
 
     async def get(self, job_id: int, index: int) -> StoredButton | None:
-        sql = "SELECT * FROM job_buttons WHERE job_id = ? AND idx = ?"
-        async with self._db.conn.execute(sql, (job_id, index)) as cur:
-            row = await cur.fetchone()
+        query = select(job_buttons).where(
+            job_buttons.c.job_id == job_id, job_buttons.c.idx == index
+        )
+        async with self._scope.read() as conn:
+            row = (await conn.execute(query)).mappings().first()
         return _button(row) if row else None
 
 
-def _button(row: aiosqlite.Row) -> StoredButton:
+def _button(row: RowMapping) -> StoredButton:
     return StoredButton(
         job_id=row["job_id"],
         index=row["idx"],

@@ -3,149 +3,213 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import aiosqlite
+from sqlalchemy import RowMapping, insert, select, update
 
-from bot.core.storage.database import Database
-from bot.core.storage.models import InputImage, Job, JobKind, JobStatus, Origin
-
-_UPDATABLE = frozenset(
-    {
-        "task_id",
-        "status",
-        "prompt",
-        "options",
-        "channel_id",
-        "message_id",
-        "message_kind",
-        "interaction_token",
-        "token_expires_at",
-        "progress",
-        "queue_position",
-        "image_url",
-        "final_prompt",
-        "fail_reason",
-        "shown_status",
-        "submitted_at",
-        "finished_at",
-    }
+from bot.core.models import (
+    TERMINAL_STATUSES,
+    InputImage,
+    Job,
+    JobStatus,
+    MessageRef,
+    NewJob,
 )
+from bot.core.storage.engine import Scope
+from bot.core.storage.schema import job_inputs, jobs
+
+_UNSHOWN = (JobStatus.SUCCESS, JobStatus.FAILURE, JobStatus.CANCEL, JobStatus.MODAL)
 
 
-class JobRepository:
-    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
-        self._db = db
-        self._clock = clock
+class SqlJobStore:
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
 
-    async def create(
-        self,
-        kind: JobKind,
-        origin: Origin,
-        *,
-        prompt: str = "",
-        options: dict[str, Any] | None = None,
-        parent_job_id: int | None = None,
-        button_index: int | None = None,
-        inputs: Sequence[InputImage] = (),
-    ) -> Job:
-        now = self._clock()
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                """INSERT INTO jobs (kind, status, prompt, options, user_id, guild_id,
-                       channel_id, message_id, message_kind, upload_limit, interaction_token,
-                       token_expires_at, locale, parent_job_id, button_index, created_at,
-                       updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    kind,
-                    JobStatus.PENDING,
-                    prompt,
-                    json.dumps(options or {}),
-                    origin.user_id,
-                    origin.guild_id,
-                    origin.channel_id,
-                    origin.message_id,
-                    origin.message_kind,
-                    origin.upload_limit,
-                    origin.interaction_token,
-                    origin.token_expires_at,
-                    origin.locale,
-                    parent_job_id,
-                    button_index,
-                    now,
-                    now,
-                ),
-            )
-            job_id = cursor.lastrowid
+    async def create(self, new: NewJob, *, at: float) -> Job:
+        origin = new.origin
+        values = {
+            "kind": new.kind.value,
+            "status": JobStatus.PENDING.value,
+            "prompt": new.prompt,
+            "options": json.dumps(new.options or {}),
+            "user_id": origin.user_id,
+            "guild_id": origin.guild_id,
+            "locale": origin.locale,
+            "parent_job_id": new.parent_job_id,
+            "button_index": new.button_index,
+            "created_at": at,
+            "updated_at": at,
+            **_message_columns(origin.message),
+        }
+        async with self._scope.write() as conn:
+            result = await conn.execute(insert(jobs).values(**values))
+            (job_id,) = result.inserted_primary_key or (None,)
             assert job_id is not None
-            await conn.executemany(
-                "INSERT INTO job_inputs (job_id, idx, mime, data) VALUES (?, ?, ?, ?)",
-                [(job_id, i, image.mime, image.data) for i, image in enumerate(inputs)],
-            )
-        job = await self.get(job_id)
-        assert job is not None
-        return job
+            if new.inputs:
+                await conn.execute(
+                    insert(job_inputs),
+                    [
+                        {"job_id": job_id, "idx": i, "mime": image.mime, "data": image.data}
+                        for i, image in enumerate(new.inputs)
+                    ],
+                )
+            row = (await conn.execute(select(jobs).where(jobs.c.id == job_id))).mappings().one()
+        return _job(row)
 
     async def get(self, job_id: int) -> Job | None:
-        async with self._db.conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)) as cur:
-            row = await cur.fetchone()
+        async with self._scope.read() as conn:
+            result = await conn.execute(select(jobs).where(jobs.c.id == job_id))
+            row = result.mappings().first()
         return _job(row) if row else None
 
-    async def update(self, job_id: int, **changes: Any) -> Job:
-        unknown = set(changes) - _UPDATABLE
-        if unknown:
-            raise ValueError(f"cannot update job fields {sorted(unknown)}")
-        if "options" in changes:
-            changes["options"] = json.dumps(changes["options"])
-        changes["updated_at"] = self._clock()
-        assignments = ", ".join(f"{name} = ?" for name in changes)
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                f"UPDATE jobs SET {assignments} WHERE id = ?", (*changes.values(), job_id)
-            )
-        job = await self.get(job_id)
-        if job is None:
-            raise KeyError(f"job {job_id} does not exist")
-        return job
-
-    async def move_status(self, job_id: int, expected: JobStatus, new: JobStatus) -> bool:
-        """Change the status only if it still is `expected` (check-and-set in one statement)."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
-                (new, self._clock(), job_id, expected),
-            )
-            return cursor.rowcount == 1
-
     async def list_by_status(self, statuses: Sequence[JobStatus]) -> list[Job]:
-        marks = ", ".join("?" for _ in statuses)
-        sql = f"SELECT * FROM jobs WHERE status IN ({marks}) ORDER BY id"
-        async with self._db.conn.execute(sql, tuple(statuses)) as cur:
-            rows = await cur.fetchall()
+        query = select(jobs).where(jobs.c.status.in_([s.value for s in statuses]))
+        async with self._scope.read() as conn:
+            rows = (await conn.execute(query.order_by(jobs.c.id))).mappings().all()
         return [_job(row) for row in rows]
 
-    async def list_unshown_finals(self, within_seconds: float = 86400.0) -> list[Job]:
-        """Recent jobs whose final state (result, failure, input wanted) Discord lacks."""
-        sql = """SELECT * FROM jobs
-                 WHERE status IN ('SUCCESS', 'FAILURE', 'CANCEL', 'MODAL')
-                   AND (shown_status IS NULL OR shown_status != status)
-                   AND message_id IS NOT NULL AND updated_at > ?
-                 ORDER BY id"""
-        async with self._db.conn.execute(sql, (self._clock() - within_seconds,)) as cur:
-            rows = await cur.fetchall()
+    async def list_unshown_finals(self, *, since: float) -> list[Job]:
+        query = (
+            select(jobs)
+            .where(
+                jobs.c.status.in_([s.value for s in _UNSHOWN]),
+                jobs.c.shown_status.is_distinct_from(jobs.c.status),
+                jobs.c.message_id.is_not(None),
+                jobs.c.updated_at > since,
+            )
+            .order_by(jobs.c.id)
+        )
+        async with self._scope.read() as conn:
+            rows = (await conn.execute(query)).mappings().all()
         return [_job(row) for row in rows]
 
     async def inputs(self, job_id: int) -> list[InputImage]:
-        sql = "SELECT mime, data FROM job_inputs WHERE job_id = ? ORDER BY idx"
-        async with self._db.conn.execute(sql, (job_id,)) as cur:
-            rows = await cur.fetchall()
-        return [InputImage(mime=row["mime"], data=bytes(row["data"])) for row in rows]
+        query = (
+            select(job_inputs.c.mime, job_inputs.c.data)
+            .where(job_inputs.c.job_id == job_id)
+            .order_by(job_inputs.c.idx)
+        )
+        async with self._scope.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [InputImage(mime=mime, data=bytes(data)) for mime, data in rows]
+
+    async def mark_submitted(
+        self,
+        job_id: int,
+        *,
+        task_id: str,
+        status: JobStatus,
+        queue_position: int | None,
+        final_prompt: str | None,
+        at: float,
+    ) -> bool:
+        values: dict[str, Any] = {
+            "task_id": task_id,
+            "status": status.value,
+            "queue_position": queue_position,
+            "submitted_at": at,
+            "updated_at": at,
+        }
+        if final_prompt:
+            values["final_prompt"] = final_prompt
+        return await self._update(job_id, values, only_if=[JobStatus.PENDING])
+
+    async def record_progress(
+        self,
+        job_id: int,
+        *,
+        status: JobStatus,
+        progress: int,
+        queue_position: int | None,
+        image_url: str | None,
+        final_prompt: str | None,
+        at: float,
+    ) -> bool:
+        values = {
+            "status": status.value,
+            "progress": progress,
+            "queue_position": queue_position,
+            "image_url": image_url,
+            "final_prompt": final_prompt,
+            "updated_at": at,
+        }
+        return await self._update(job_id, values, unless=TERMINAL_STATUSES)
+
+    async def finish(
+        self,
+        job_id: int,
+        *,
+        status: JobStatus,
+        progress: int,
+        image_url: str | None,
+        final_prompt: str | None,
+        fail_reason: str | None,
+        at: float,
+    ) -> bool:
+        if not status.is_terminal:
+            raise ValueError(f"{status} is not a final status")
+        values = {
+            "status": status.value,
+            "progress": progress,
+            "queue_position": None,
+            "image_url": image_url,
+            "final_prompt": final_prompt,
+            "fail_reason": fail_reason,
+            "finished_at": at,
+            "updated_at": at,
+        }
+        return await self._update(job_id, values, unless=TERMINAL_STATUSES)
+
+    async def reopen(self, job_id: int, *, prompt: str, at: float) -> bool:
+        values = {"status": JobStatus.PENDING.value, "prompt": prompt, "updated_at": at}
+        return await self._update(job_id, values, only_if=[JobStatus.MODAL])
+
+    async def move_message(self, job_id: int, message: MessageRef, *, at: float) -> None:
+        await self._update(job_id, {**_message_columns(message), "updated_at": at})
+
+    async def mark_shown(self, job_id: int, status: JobStatus) -> None:
+        await self._update(job_id, {"shown_status": status.value})
+
+    async def _update(
+        self,
+        job_id: int,
+        values: Mapping[str, Any],
+        *,
+        only_if: Sequence[JobStatus] = (),
+        unless: Sequence[JobStatus] = (),
+    ) -> bool:
+        """One conditional UPDATE: the status check and the write cannot be split."""
+        statement = update(jobs).where(jobs.c.id == job_id).values(**values)
+        if only_if:
+            statement = statement.where(jobs.c.status.in_([s.value for s in only_if]))
+        if unless:
+            statement = statement.where(jobs.c.status.not_in([s.value for s in unless]))
+        async with self._scope.write() as conn:
+            result = await conn.execute(statement)
+        return result.rowcount == 1
 
 
-def _job(row: aiosqlite.Row) -> Job:
+def _message_columns(message: MessageRef) -> dict[str, Any]:
+    return {
+        "channel_id": message.channel_id,
+        "message_id": message.message_id,
+        "message_kind": message.kind.value,
+        "interaction_token": message.interaction_token,
+        "token_expires_at": message.token_expires_at,
+        "upload_limit": message.upload_limit,
+    }
+
+
+def _job(row: RowMapping) -> Job:
     data = dict(row)
     data["options"] = json.loads(data["options"] or "{}")
+    data["message"] = MessageRef(
+        channel_id=data.pop("channel_id"),
+        message_id=data.pop("message_id"),
+        kind=data.pop("message_kind"),
+        interaction_token=data.pop("interaction_token"),
+        token_expires_at=data.pop("token_expires_at"),
+        upload_limit=data.pop("upload_limit"),
+    )
     return Job.model_validate(data)

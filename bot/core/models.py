@@ -1,17 +1,21 @@
-"""What the repositories return: jobs, their buttons and their input images."""
+"""The bot's domain: jobs, where their messages live, their buttons and input images.
+
+No wire types (aggregator JSON) and no Discord types: the stores, the lifecycle, the
+renderer and the Discord layer all speak these.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.core.mj.schemas import TaskStatus
-
 # Failure reasons the bot itself records (the renderer shows them translated).
 TIMED_OUT_REASON = "timed out: the aggregator did not finish the task in time"
 INTERRUPTED_REASON = "interrupted: the bot stopped before the aggregator confirmed the submit"
+CANCELLED_REASON = "cancelled"
 
 
 class JobKind(StrEnum):
@@ -33,7 +37,7 @@ class JobStatus(StrEnum):
 
     @property
     def is_terminal(self) -> bool:
-        return self in (JobStatus.SUCCESS, JobStatus.FAILURE, JobStatus.CANCEL)
+        return self in _TERMINAL
 
     @property
     def is_settled(self) -> bool:
@@ -45,18 +49,9 @@ class JobStatus(StrEnum):
         """The tracker polls the aggregator for jobs in these states."""
         return self in (JobStatus.WAITING, JobStatus.IN_PROGRESS)
 
-    @classmethod
-    def from_task(cls, status: TaskStatus) -> JobStatus:
-        return _FROM_TASK.get(status, cls.WAITING)
 
-
-_FROM_TASK = {
-    TaskStatus.IN_PROGRESS: JobStatus.IN_PROGRESS,
-    TaskStatus.MODAL: JobStatus.MODAL,
-    TaskStatus.SUCCESS: JobStatus.SUCCESS,
-    TaskStatus.FAILURE: JobStatus.FAILURE,
-    TaskStatus.CANCEL: JobStatus.CANCEL,
-}
+_TERMINAL = frozenset({JobStatus.SUCCESS, JobStatus.FAILURE, JobStatus.CANCEL})
+TERMINAL_STATUSES = tuple(sorted(_TERMINAL))
 
 
 class MessageKind(StrEnum):
@@ -67,20 +62,31 @@ class MessageKind(StrEnum):
     CHANNEL = "channel"  # a plain channel message: bot token only
 
 
+class MessageRef(BaseModel):
+    """Where a job's message is and how it can be edited."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel_id: int | None = None
+    message_id: int | None = None
+    kind: MessageKind = MessageKind.ORIGINAL
+    interaction_token: str | None = Field(None, repr=False)
+    token_expires_at: float | None = None
+    upload_limit: int | None = None  # bytes Discord accepts per file in that place
+
+    def without_token(self) -> MessageRef:
+        return self.model_copy(update={"interaction_token": None})
+
+
 class Origin(BaseModel):
     """Who asked and where the answer goes; stored with the job before the user sees it."""
 
     model_config = ConfigDict(frozen=True)
 
     user_id: int
-    channel_id: int | None = None
     guild_id: int | None = None
-    message_id: int | None = None
-    message_kind: MessageKind = MessageKind.ORIGINAL
-    interaction_token: str | None = Field(None, repr=False)
-    token_expires_at: float | None = None
-    upload_limit: int | None = None  # bytes Discord accepts per file in that place
     locale: str = "en-US"
+    message: MessageRef = Field(default_factory=lambda: MessageRef())
 
 
 class Job(BaseModel):
@@ -94,13 +100,8 @@ class Job(BaseModel):
     options: dict[str, Any]
     user_id: int
     guild_id: int | None
-    channel_id: int | None
-    message_id: int | None
-    message_kind: MessageKind
-    upload_limit: int | None
-    interaction_token: str | None = Field(repr=False)
-    token_expires_at: float | None
     locale: str
+    message: MessageRef
     progress: int
     queue_position: int | None
     image_url: str | None
@@ -115,15 +116,22 @@ class Job(BaseModel):
     finished_at: float | None
 
 
-class StoredButton(BaseModel):
+class ResultButton(BaseModel):
+    """A button a finished task offers, as the aggregator described it."""
+
     model_config = ConfigDict(frozen=True)
+
+    custom_id: str
+    label: str = ""
+    emoji: str = ""
+    style: int = 2
+
+
+class StoredButton(ResultButton):
+    """A result button kept with its job, addressed by its position."""
 
     job_id: int
     index: int
-    custom_id: str
-    label: str
-    emoji: str
-    style: int
 
 
 class InputImage(BaseModel):
@@ -133,3 +141,28 @@ class InputImage(BaseModel):
 
     mime: str
     data: bytes = Field(repr=False)
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """A job about to be recorded: everything known before the submit."""
+
+    kind: JobKind
+    origin: Origin
+    prompt: str = ""
+    options: dict[str, Any] | None = None
+    parent_job_id: int | None = None
+    button_index: int | None = None
+    inputs: tuple[InputImage, ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskUpdate:
+    """What the aggregator says about a task now, in the bot's words."""
+
+    status: JobStatus
+    progress: int | None = None
+    image_url: str | None = None
+    final_prompt: str | None = None
+    fail_reason: str | None = None
+    buttons: tuple[ResultButton, ...] = ()

@@ -1,0 +1,287 @@
+"""JobLifecycle: the one place a job's status changes.
+
+Every change (recorded, submitted, progress, input wanted, finished with success,
+failure, cancel, timeout or interruption) is written here, inside a transaction. Final
+states are written once: the store's conditional update refuses a second one, and no
+event is sent for it. Listeners see each change twice if they want: inside the
+transaction that records it (where money will move) and after the commit (messages,
+tracking, metrics).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from bot.core.models import (
+    INTERRUPTED_REASON,
+    TIMED_OUT_REASON,
+    Job,
+    JobStatus,
+    NewJob,
+    TaskUpdate,
+)
+from bot.core.ports import Storage, Stores
+
+log = logging.getLogger(__name__)
+
+# Fields whose change the user can see on the message.
+_VISIBLE = ("status", "progress", "image_url", "fail_reason", "final_prompt", "queue_position")
+
+
+class Cause(StrEnum):
+    RECORDED = "recorded"  # written before the submit
+    SUBMITTED = "submitted"  # the aggregator accepted it (waiting, or asking for input)
+    SUBMIT_FAILED = "submit_failed"  # the aggregator refused it, or it never answered
+    ANSWERED = "answered"  # the user answered a MODAL: it is being submitted again
+    TASK = "task"  # the aggregator reported progress or a final state
+    DEADLINE = "deadline"  # the bot gave up waiting
+    INTERRUPTED = "interrupted"  # the bot stopped before the submit was answered
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    job: Job  # as stored after the change
+    previous: JobStatus | None  # None when the job was just recorded
+    cause: Cause
+    visible: bool  # the user would see a difference on the message
+
+    @property
+    def finished(self) -> bool:
+        return self.job.status.is_terminal
+
+
+AfterCommit = Callable[[JobEvent], Awaitable[None]]
+InTransaction = Callable[[Stores, JobEvent], Awaitable[None]]
+
+
+class JobLifecycle:
+    def __init__(self, storage: Storage, *, clock: Callable[[], float] = time.time) -> None:
+        self._storage = storage
+        self._clock = clock
+        self._in_transaction: list[InTransaction] = []
+        self._after_commit: list[AfterCommit] = []
+
+    def subscribe(self, listener: AfterCommit) -> None:
+        """Called after each change is committed; its errors are logged, never raised."""
+        self._after_commit.append(listener)
+
+    def subscribe_in_transaction(self, listener: InTransaction) -> None:
+        """Called inside the change's transaction; an error rolls the change back."""
+        self._in_transaction.append(listener)
+
+    # ---------------------------------------------------------------- before the task
+
+    async def record(self, new: NewJob) -> Job:
+        async with self._storage.transaction() as stores:
+            job = await stores.jobs.create(new, at=self._clock())
+            event = JobEvent(job, None, Cause.RECORDED, visible=False)
+            await self._within(stores, [event])
+        await self._announce([event])
+        return job
+
+    async def submitted(
+        self,
+        job: Job,
+        *,
+        task_id: str,
+        queue_position: int | None,
+        final_prompt: str | None,
+        needs_input: bool,
+    ) -> Job:
+        status = JobStatus.MODAL if needs_input else JobStatus.WAITING
+        now = self._clock()
+        async with self._storage.transaction() as stores:
+            applied = await stores.jobs.mark_submitted(
+                job.id,
+                task_id=task_id,
+                status=status,
+                queue_position=queue_position,
+                final_prompt=final_prompt,
+                at=now,
+            )
+            if not applied:
+                return await self._current(stores, job)
+            changes: dict[str, Any] = {
+                "task_id": task_id,
+                "status": status,
+                "queue_position": queue_position,
+                "submitted_at": now,
+                "updated_at": now,
+            }
+            if final_prompt:
+                changes["final_prompt"] = final_prompt
+            event = self._event(job, changes, Cause.SUBMITTED)
+            await self._within(stores, [event])
+        log.info("job %d submitted as task %s (%s)", job.id, task_id, status)
+        await self._announce([event])
+        return event.job
+
+    async def submit_failed(self, job: Job, reason: str) -> Job:
+        return await self._finish_one(job, JobStatus.FAILURE, reason, Cause.SUBMIT_FAILED)
+
+    async def reopen(self, job: Job, prompt: str) -> Job | None:
+        """A MODAL job answered by the user goes back to PENDING; None if already answered."""
+        now = self._clock()
+        async with self._storage.transaction() as stores:
+            if not await stores.jobs.reopen(job.id, prompt=prompt, at=now):
+                return None
+            changes = {"status": JobStatus.PENDING, "prompt": prompt, "updated_at": now}
+            event = self._event(job, changes, Cause.ANSWERED)
+            await self._within(stores, [event])
+        await self._announce([event])
+        return event.job
+
+    # ---------------------------------------------------------------- while tracked
+
+    async def apply_task_updates(self, updates: Sequence[tuple[Job, TaskUpdate]]) -> list[Job]:
+        """A whole polling tick in one transaction; returns every job as it now is."""
+        now = self._clock()
+        results: list[Job] = []
+        events: list[JobEvent] = []
+        async with self._storage.transaction() as stores:
+            for job, update in updates:
+                changes = _changes_from(job, update, now)
+                if not changes:
+                    results.append(job)
+                    continue
+                event = await self._write(stores, job, changes, Cause.TASK, update)
+                if event is None:
+                    results.append(await self._current(stores, job))
+                    continue
+                events.append(event)
+                results.append(event.job)
+            await self._within(stores, events)
+        await self._announce(events)
+        return results
+
+    async def expire(self, jobs: Iterable[Job]) -> list[Job]:
+        """Jobs past their deadline fail as timed out."""
+        return await self._finish_many(jobs, TIMED_OUT_REASON, Cause.DEADLINE)
+
+    async def interrupt(self, jobs: Iterable[Job]) -> list[Job]:
+        """Jobs whose submit was never answered (the bot stopped): their task is unknown."""
+        return await self._finish_many(jobs, INTERRUPTED_REASON, Cause.INTERRUPTED)
+
+    # ---------------------------------------------------------------- plumbing
+
+    async def _finish_one(self, job: Job, status: JobStatus, reason: str, cause: Cause) -> Job:
+        async with self._storage.transaction() as stores:
+            changes = _final_changes(status, reason, self._clock())
+            event = await self._write(stores, job, changes, cause, None)
+            if event is None:
+                return await self._current(stores, job)
+            await self._within(stores, [event])
+        await self._announce([event])
+        return event.job
+
+    async def _finish_many(self, jobs: Iterable[Job], reason: str, cause: Cause) -> list[Job]:
+        now = self._clock()
+        events: list[JobEvent] = []
+        async with self._storage.transaction() as stores:
+            for job in jobs:
+                changes = _final_changes(JobStatus.FAILURE, reason, now)
+                event = await self._write(stores, job, changes, cause, None)
+                if event is not None:
+                    events.append(event)
+            await self._within(stores, events)
+        await self._announce(events)
+        return [event.job for event in events]
+
+    async def _write(
+        self,
+        stores: Stores,
+        job: Job,
+        changes: dict[str, Any],
+        cause: Cause,
+        update: TaskUpdate | None,
+    ) -> JobEvent | None:
+        """Store `changes`; None when the job was already final (nothing written)."""
+        new = job.model_copy(update=changes)
+        if new.status.is_terminal:
+            applied = await stores.jobs.finish(
+                job.id,
+                status=new.status,
+                progress=new.progress,
+                image_url=new.image_url,
+                final_prompt=new.final_prompt,
+                fail_reason=new.fail_reason,
+                at=changes["updated_at"],
+            )
+        else:
+            applied = await stores.jobs.record_progress(
+                job.id,
+                status=new.status,
+                progress=new.progress,
+                queue_position=new.queue_position,
+                image_url=new.image_url,
+                final_prompt=new.final_prompt,
+                at=changes["updated_at"],
+            )
+        if not applied:
+            return None
+        if update is not None and new.status is JobStatus.SUCCESS:
+            await stores.buttons.replace(job.id, update.buttons)
+        return self._event(job, changes, cause)
+
+    @staticmethod
+    def _event(job: Job, changes: dict[str, Any], cause: Cause) -> JobEvent:
+        new = job.model_copy(update=changes)
+        visible = any(getattr(job, name) != getattr(new, name) for name in _VISIBLE)
+        return JobEvent(new, job.status, cause, visible)
+
+    @staticmethod
+    async def _current(stores: Stores, job: Job) -> Job:
+        return await stores.jobs.get(job.id) or job
+
+    async def _within(self, stores: Stores, events: Sequence[JobEvent]) -> None:
+        for event in events:
+            for listener in self._in_transaction:
+                await listener(stores, event)
+
+    async def _announce(self, events: Sequence[JobEvent]) -> None:
+        for event in events:
+            for listener in self._after_commit:
+                try:
+                    await listener(event)
+                except Exception:  # one broken listener must not stop the others
+                    log.exception("listener failed on job %d", event.job.id)
+
+
+def _changes_from(job: Job, update: TaskUpdate, now: float) -> dict[str, Any]:
+    """What a task update changes on the job; empty when nothing does."""
+    status = update.status
+    changes: dict[str, Any] = {"status": status}
+    if update.progress is not None:
+        changes["progress"] = update.progress
+    if status is JobStatus.SUCCESS:
+        changes["progress"] = 100
+    if update.image_url:
+        changes["image_url"] = update.image_url
+    if update.final_prompt and status.is_settled:
+        changes["final_prompt"] = update.final_prompt
+    if status is JobStatus.FAILURE:
+        changes["fail_reason"] = update.fail_reason or "failed"
+    if status is not JobStatus.WAITING:
+        changes["queue_position"] = None
+    changes = {name: value for name, value in changes.items() if getattr(job, name) != value}
+    if not changes:
+        return {}
+    changes["updated_at"] = now
+    if status.is_terminal:
+        changes["finished_at"] = now
+    return changes
+
+
+def _final_changes(status: JobStatus, reason: str, now: float) -> dict[str, Any]:
+    return {
+        "status": status,
+        "fail_reason": reason,
+        "queue_position": None,
+        "updated_at": now,
+        "finished_at": now,
+    }

@@ -1,0 +1,88 @@
+"""JobStarter: record a job, then submit it once, through the job lifecycle.
+
+Every job is written to storage (with where its message lives) *before* the submit, so a
+crash between the two leaves a trace instead of a silent charge. Submits are never
+retried: the aggregator has no idempotency key, and a retry could run (and charge) twice.
+Commands (`JobService`) and buttons (`ButtonPresses`) both start jobs through here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core.lifecycle import JobLifecycle
+from bot.core.mj.errors import MJError
+from bot.core.mj.schemas import BotType, SpeedMode, Submission
+from bot.core.models import CANCELLED_REASON, InputImage, Job, JobKind, NewJob, Origin
+from bot.core.validation import MAX_PROMPT_CHARS
+
+FAIL_REASON_MAX_CHARS = 500
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    """Plain values from the operator's settings that decide what a request may be."""
+
+    max_prompt_chars: int = MAX_PROMPT_CHARS
+    max_image_bytes: int = 8 * 1024 * 1024
+    owner_only_buttons: bool = True
+
+
+class JobStarter:
+    def __init__(self, lifecycle: JobLifecycle) -> None:
+        self._lifecycle = lifecycle
+
+    async def record(
+        self,
+        kind: JobKind,
+        origin: Origin,
+        prompt: str,
+        mode: SpeedMode | None,
+        bot_type: BotType | None,
+        *,
+        options: dict[str, Any] | None = None,
+        inputs: Sequence[InputImage] = (),
+        parent: Job | None = None,
+        index: int | None = None,
+    ) -> Job:
+        """Write a job (and where its message is) before anything is submitted."""
+        options = dict(options or {})
+        if mode:
+            options["mode"] = mode.value
+        if bot_type:
+            options["bot_type"] = bot_type.value
+        new = NewJob(
+            kind,
+            origin,
+            prompt=prompt,
+            options=options,
+            parent_job_id=parent.id if parent else None,
+            button_index=index,
+            inputs=tuple(inputs),
+        )
+        return await self._lifecycle.record(new)
+
+    async def submit(
+        self, job: Job, call: Awaitable[Submission], *, needs_input: bool = False
+    ) -> Job:
+        """Await the submit and record its answer. `needs_input`: the aggregator now waits
+        for a modal answer even if it did not say so (Custom Zoom, Vary Region)."""
+        try:
+            submission = await call
+        except MJError as exc:
+            await self._lifecycle.submit_failed(job, str(exc)[:FAIL_REASON_MAX_CHARS])
+            exc.job_id = job.id
+            raise
+        except asyncio.CancelledError:
+            await self._lifecycle.submit_failed(job, CANCELLED_REASON)
+            raise
+        return await self._lifecycle.submitted(
+            job,
+            task_id=submission.task_id,
+            queue_position=submission.queue_position,
+            final_prompt=submission.final_prompt,
+            needs_input=needs_input or submission.needs_modal,
+        )

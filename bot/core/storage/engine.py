@@ -1,0 +1,114 @@
+"""The database engine for either backend, and where a store's statements run.
+
+SQLite: the driver's own transaction handling is switched off and every write
+transaction starts with BEGIN IMMEDIATE under one in-process lock, so writers queue in
+asyncio instead of spinning in SQLite's busy handler; readers run beside them (WAL).
+PostgreSQL: plain transactions; correctness comes from conditional statements.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+BUSY_TIMEOUT_MS = 5000
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+class StorageConfigError(ValueError):
+    """DATABASE_URL / DATABASE_PATH cannot name a database the bot can use."""
+
+
+def database_url(*, path: Path | str | None = None, url: str | None = None) -> URL:
+    """The SQLAlchemy URL for `DATABASE_URL` (PostgreSQL) or else `DATABASE_PATH` (SQLite)."""
+    if url:
+        parsed = make_url(url)
+        if parsed.get_backend_name() not in ("postgresql", "postgres"):
+            raise StorageConfigError("only postgresql:// URLs are supported")
+        return parsed.set(drivername="postgresql+asyncpg")
+    if path is None:
+        raise StorageConfigError("no database path or URL given")
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return URL.create("sqlite+aiosqlite", database=str(path))
+
+
+def create_engine(url: URL) -> AsyncEngine:
+    if url.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True)
+    engine = create_async_engine(url)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we say BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    return engine
+
+
+class Scope:
+    """Where statements run: a fresh transaction per call, or one the caller holds."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        write_lock: asyncio.Lock | None,
+        conn: AsyncConnection | None = None,
+    ) -> None:
+        self.engine = engine
+        self._write_lock = write_lock  # SQLite only
+        self._conn = conn
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        if self._conn is not None:
+            yield self._conn
+            return
+        async with self.engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        if self._conn is not None:
+            yield self._conn
+            return
+        async with self.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        """A new write transaction, committed when the block ends without an error."""
+        if self._write_lock is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self.engine.connect() as conn:
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.rollback()
+                raise
+            await conn.commit()
+
+    def bound(self, conn: AsyncConnection) -> Scope:
+        return Scope(self.engine, self._write_lock, conn)

@@ -1,0 +1,28 @@
+"""Small named values the bot keeps about itself (bot_meta)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot.core.storage.engine import Scope
+from bot.core.storage.schema import bot_meta
+
+
+class SqlMetaStore:
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+
+    async def get(self, key: str) -> str | None:
+        async with self._scope.read() as conn:
+            result = await conn.execute(select(bot_meta.c.value).where(bot_meta.c.key == key))
+            return result.scalar_one_or_none()
+
+    async def put(self, key: str, value: str) -> None:
+        upsert = (sqlite_insert if self._scope.is_sqlite else pg_insert)(bot_meta)
+        statement = upsert.values(key=key, value=value).on_conflict_do_update(
+            index_elements=[bot_meta.c.key], set_={"value": value}
+        )
+        async with self._scope.write() as conn:
+            await conn.execute(statement)

@@ -1,0 +1,80 @@
+"""The tables as the code uses them today (migrations describe how they got here)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Double,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# Snowflakes need 64 bits; SQLite's rowid alias must be spelled INTEGER.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("task_id", Text),
+    Column("kind", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("prompt", Text, nullable=False, server_default=""),
+    Column("options", Text, nullable=False, server_default="{}"),
+    Column("user_id", BigInteger, nullable=False),
+    Column("guild_id", BigInteger),
+    Column("channel_id", BigInteger),
+    Column("message_id", BigInteger),
+    Column("message_kind", Text, nullable=False, server_default="original"),
+    Column("upload_limit", BigInteger),
+    Column("interaction_token", Text),
+    Column("token_expires_at", Double),
+    Column("locale", Text, nullable=False, server_default="en-US"),
+    Column("progress", Integer, nullable=False, server_default="0"),
+    Column("queue_position", Integer),
+    Column("image_url", Text),
+    Column("final_prompt", Text),
+    Column("fail_reason", Text),
+    Column("shown_status", Text),
+    Column("parent_job_id", Id, ForeignKey("jobs.id", ondelete="SET NULL")),
+    Column("button_index", Integer),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    Column("submitted_at", Double),
+    Column("finished_at", Double),
+    sqlite_autoincrement=True,
+)
+
+job_buttons = Table(
+    "job_buttons",
+    metadata,
+    Column("job_id", Id, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("custom_id", Text, nullable=False),
+    Column("label", Text, nullable=False, server_default=""),
+    Column("emoji", Text, nullable=False, server_default=""),
+    Column("style", Integer, nullable=False, server_default="2"),
+)
+
+job_inputs = Table(
+    "job_inputs",
+    metadata,
+    Column("job_id", Id, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("mime", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+bot_meta = Table(
+    "bot_meta",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)

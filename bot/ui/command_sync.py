@@ -1,0 +1,71 @@
+"""Sync the slash commands with Discord only when they changed.
+
+discord.py's guidance is not to sync on every start (the endpoint is rate limited and
+global changes take time to spread). The payload Discord would receive is hashed and
+kept in the database; a start whose payload hashes the same skips the sync.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from enum import StrEnum
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.core.ports import MetaStore
+from bot.ui.translator import ChineseTranslator
+
+log = logging.getLogger(__name__)
+
+
+class SyncPolicy(StrEnum):
+    CHANGED = "changed"  # sync when the command tree differs from the last synced one
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class CommandSync:
+    def __init__(self, meta: MetaStore, *, guild_id: int | None, policy: SyncPolicy) -> None:
+        self._meta = meta
+        self._guild_id = guild_id
+        self._policy = policy
+        self.synced = 0  # syncs this process made (tests and logs)
+
+    async def run(self, tree: app_commands.CommandTree[Any], application_id: int) -> bool:
+        """Sync if needed; True when Discord was sent the commands."""
+        translator = ChineseTranslator()
+        await tree.set_translator(translator)
+        guild = discord.Object(id=self._guild_id) if self._guild_id is not None else None
+        if guild is not None:
+            tree.copy_global_to(guild=guild)
+        if self._policy is SyncPolicy.NEVER:
+            return False
+        key = f"command_tree_sha256:{application_id}:{self._guild_id or 'global'}"
+        digest = await _digest(tree, translator, guild)
+        if self._policy is SyncPolicy.CHANGED and await self._meta.get(key) == digest:
+            log.info("commands unchanged since the last sync; not syncing")
+            return False
+        synced = await tree.sync(guild=guild)
+        await self._meta.put(key, digest)
+        self.synced += 1
+        where = f"to guild {self._guild_id}" if guild else "globally (may take a while to appear)"
+        log.info("synced %d commands %s", len(synced), where)
+        return True
+
+
+async def _digest(
+    tree: app_commands.CommandTree[Any],
+    translator: app_commands.Translator,
+    guild: discord.abc.Snowflake | None,
+) -> str:
+    """The SHA-256 of exactly what `tree.sync(guild=guild)` would send."""
+    payload = [
+        await command.get_translated_payload(tree, translator)
+        for command in tree.get_commands(guild=guild)
+    ]
+    encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()
