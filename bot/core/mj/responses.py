@@ -104,7 +104,6 @@ def submission_of(envelope: SubmitResponse) -> Submission:
         queue_position=_queue_position(envelope) if envelope.code == 22 else None,
         needs_modal=needs_modal,
         final_prompt=str(final_prompt) if final_prompt else None,
-        description=description,
     )
 
 
