@@ -23,6 +23,7 @@ from bot.core.models import (
     Job,
     JobStatus,
     NewJob,
+    Progress,
     TaskUpdate,
 )
 from bot.core.ports import Storage, Stores
@@ -139,25 +140,58 @@ class JobLifecycle:
     # ---------------------------------------------------------------- while tracked
 
     async def apply_task_updates(self, updates: Sequence[tuple[Job, TaskUpdate]]) -> list[Job]:
-        """A whole polling tick in one transaction; returns every job as it now is."""
+        """A whole polling tick in one transaction; returns every job as it now is, in
+        the order given.
+
+        Progress of every job is one batched write; a final state is its own conditional
+        write, so that it is recorded (and announced) exactly once."""
         now = self._clock()
-        results: list[Job] = []
+        unchanged: list[Job] = []
+        moving: list[tuple[Job, dict[str, Any]]] = []
+        finishing: list[tuple[Job, dict[str, Any], TaskUpdate]] = []
+        for job, update in updates:
+            changes = _changes_from(job, update, now)
+            if not changes:
+                unchanged.append(job)
+            elif changes.get("status", job.status).is_terminal:
+                finishing.append((job, changes, update))
+            else:
+                moving.append((job, changes))
         events: list[JobEvent] = []
         async with self._storage.transaction() as stores:
-            for job, update in updates:
-                changes = _changes_from(job, update, now)
-                if not changes:
-                    results.append(job)
-                    continue
+            events += await self._record_progress(stores, moving, now)
+            for job, changes, update in finishing:
                 event = await self._write(stores, job, changes, Cause.TASK, update)
-                if event is None:
-                    results.append(await self._current(stores, job))
-                    continue
-                events.append(event)
-                results.append(event.job)
+                if event is not None:
+                    events.append(event)
             await self._within(stores, events)
+            now_is = {job.id: job for job in unchanged} | {e.job.id: e.job for e in events}
+            for job, _ in updates:  # not written: another path finished it meanwhile
+                if job.id not in now_is:
+                    now_is[job.id] = await self._current(stores, job)
         await self._announce(events)
-        return results
+        return [now_is[job.id] for job, _ in updates]
+
+    async def _record_progress(
+        self, stores: Stores, moving: Sequence[tuple[Job, dict[str, Any]]], now: float
+    ) -> list[JobEvent]:
+        events = [self._event(job, changes, Cause.TASK) for job, changes in moving]
+        if not events:
+            return []
+        progress = [
+            Progress(
+                job_id=e.job.id,
+                status=e.job.status,
+                progress=e.job.progress,
+                queue_position=e.job.queue_position,
+                image_url=e.job.image_url,
+                final_prompt=e.job.final_prompt,
+            )
+            for e in events
+        ]
+        written = await stores.jobs.record_progress(progress, at=now)
+        # A job finished meanwhile by another path was left alone: no event for it.
+        return [event for event in events if event.job.id in written]
 
     async def expire(self, jobs: Iterable[Job]) -> list[Job]:
         """Jobs past their deadline fail as timed out."""
@@ -200,28 +234,19 @@ class JobLifecycle:
         cause: Cause,
         update: TaskUpdate | None,
     ) -> JobEvent | None:
-        """Store `changes`; None when the job was already final (nothing written)."""
+        """Store a final state; None when the job was already final (nothing written)."""
         new = job.model_copy(update=changes)
-        if new.status.is_terminal:
-            applied = await stores.jobs.finish(
-                job.id,
-                status=new.status,
-                progress=new.progress,
-                image_url=new.image_url,
-                final_prompt=new.final_prompt,
-                fail_reason=new.fail_reason,
-                at=changes["updated_at"],
-            )
-        else:
-            applied = await stores.jobs.record_progress(
-                job.id,
-                status=new.status,
-                progress=new.progress,
-                queue_position=new.queue_position,
-                image_url=new.image_url,
-                final_prompt=new.final_prompt,
-                at=changes["updated_at"],
-            )
+        if not new.status.is_terminal:
+            raise ValueError(f"{new.status} is not a final status")
+        applied = await stores.jobs.finish(
+            job.id,
+            status=new.status,
+            progress=new.progress,
+            image_url=new.image_url,
+            final_prompt=new.final_prompt,
+            fail_reason=new.fail_reason,
+            at=changes["updated_at"],
+        )
         if not applied:
             return None
         if update is not None and new.status is JobStatus.SUCCESS:

@@ -157,6 +157,18 @@ class NewJob:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """A non-final change of one job, as stored in a batch."""
+
+    job_id: int
+    status: JobStatus
+    progress: int
+    queue_position: int | None
+    image_url: str | None
+    final_prompt: str | None
+
+
+@dataclass(frozen=True)
 class TaskUpdate:
     """What the aggregator says about a task now, in the bot's words."""
 

@@ -16,6 +16,7 @@ from bot.core.models import (
     JobStatus,
     MessageRef,
     NewJob,
+    Progress,
     ResultButton,
     StoredButton,
 )
@@ -47,18 +48,9 @@ class JobStore(Protocol):
         """PENDING -> WAITING / MODAL with the aggregator's task id; False if not PENDING."""
         ...
 
-    async def record_progress(
-        self,
-        job_id: int,
-        *,
-        status: JobStatus,
-        progress: int,
-        queue_position: int | None,
-        image_url: str | None,
-        final_prompt: str | None,
-        at: float,
-    ) -> bool:
-        """A non-final change of a job that is not finished; False if it already is."""
+    async def record_progress(self, changes: Sequence[Progress], *, at: float) -> set[int]:
+        """Non-final changes of many jobs in one batch; jobs already finished are left
+        alone. Returns the ids of the jobs written."""
         ...
 
     async def finish(

@@ -18,6 +18,7 @@ from bot.core.models import (
     MessageRef,
     NewJob,
     Origin,
+    Progress,
     ResultButton,
 )
 from bot.core.storage import SqlStorage
@@ -39,6 +40,17 @@ ORIGIN = Origin(
 
 def new_job(prompt: str = "cat", **kwargs: object) -> NewJob:
     return NewJob(JobKind.IMAGINE, ORIGIN, prompt=prompt, **kwargs)  # type: ignore[arg-type]
+
+
+def progress(job_id: int, percent: int, **fields: str) -> Progress:
+    return Progress(
+        job_id=job_id,
+        status=JobStatus.IN_PROGRESS,
+        progress=percent,
+        queue_position=None,
+        image_url=fields.get("image_url"),
+        final_prompt=fields.get("final_prompt"),
+    )
 
 
 async def submitted(storage: SqlStorage, prompt: str = "cat", task_id: str = "t-1") -> int:
@@ -88,12 +100,18 @@ async def test_submit_progress_and_finish_move_a_job_forward_only(
         job.id, task_id="other", status=JobStatus.WAITING, queue_position=None,
         final_prompt=None, at=3.0,
     )  # fmt: skip
-    assert await jobs.record_progress(
-        job.id, status=JobStatus.IN_PROGRESS, progress=46, queue_position=None,
-        image_url="http://127.0.0.1/p.png", final_prompt="cat --v 6", at=4.0,
-    )  # fmt: skip
-    [listed] = await jobs.list_by_status([JobStatus.IN_PROGRESS])
+    other = await jobs.create(new_job("other"), at=1.0)
+    written = await jobs.record_progress(
+        [
+            progress(job.id, 46, image_url="http://127.0.0.1/p.png", final_prompt="cat --v 6"),
+            progress(other.id, 5),
+        ],
+        at=4.0,
+    )
+    assert written == {job.id, other.id}
+    listed, _ = await jobs.list_by_status([JobStatus.IN_PROGRESS])
     assert (listed.task_id, listed.progress, listed.submitted_at) == ("17306", 46, 2.0)
+    assert (listed.image_url, listed.updated_at) == ("http://127.0.0.1/p.png", 4.0)
 
     assert await jobs.finish(
         job.id, status=JobStatus.SUCCESS, progress=100, image_url="http://127.0.0.1/r.png",
@@ -104,10 +122,8 @@ async def test_submit_progress_and_finish_move_a_job_forward_only(
         job.id, status=JobStatus.FAILURE, progress=0, image_url=None, final_prompt=None,
         fail_reason="late", at=6.0,
     )  # fmt: skip
-    assert not await jobs.record_progress(
-        job.id, status=JobStatus.IN_PROGRESS, progress=50, queue_position=None,
-        image_url=None, final_prompt=None, at=7.0,
-    )  # fmt: skip
+    late = [progress(job.id, 50), progress(other.id, 60)]
+    assert await jobs.record_progress(late, at=7.0) == {other.id}
     done = await jobs.get(job.id)
     assert done is not None
     assert (done.status, done.progress, done.fail_reason) == (JobStatus.SUCCESS, 100, None)

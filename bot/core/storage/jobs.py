@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, insert, select, update
+from sqlalchemy import ColumnElement, RowMapping, bindparam, insert, select, update
 
 from bot.core.models import (
     TERMINAL_STATUSES,
@@ -15,6 +15,7 @@ from bot.core.models import (
     JobStatus,
     MessageRef,
     NewJob,
+    Progress,
 )
 from bot.core.storage.engine import Scope
 from bot.core.storage.schema import job_inputs, jobs
@@ -115,26 +116,43 @@ class SqlJobStore:
             values["final_prompt"] = final_prompt
         return await self._update(job_id, values, only_if=[JobStatus.PENDING])
 
-    async def record_progress(
-        self,
-        job_id: int,
-        *,
-        status: JobStatus,
-        progress: int,
-        queue_position: int | None,
-        image_url: str | None,
-        final_prompt: str | None,
-        at: float,
-    ) -> bool:
-        values = {
-            "status": status.value,
-            "progress": progress,
-            "queue_position": queue_position,
-            "image_url": image_url,
-            "final_prompt": final_prompt,
-            "updated_at": at,
-        }
-        return await self._update(job_id, values, unless=TERMINAL_STATUSES)
+    async def record_progress(self, changes: Sequence[Progress], *, at: float) -> set[int]:
+        if not changes:
+            return set()
+        statement = (
+            update(jobs)
+            # Not NOT IN: an expanding IN cannot be used with executemany.
+            .where(jobs.c.id == bindparam("b_id"), *_not_final())
+            .values(
+                status=bindparam("b_status"),
+                progress=bindparam("b_progress"),
+                queue_position=bindparam("b_queue_position"),
+                image_url=bindparam("b_image_url"),
+                final_prompt=bindparam("b_final_prompt"),
+                updated_at=at,
+            )
+        )
+        rows = [
+            {
+                "b_id": change.job_id,
+                "b_status": change.status.value,
+                "b_progress": change.progress,
+                "b_queue_position": change.queue_position,
+                "b_image_url": change.image_url,
+                "b_final_prompt": change.final_prompt,
+            }
+            for change in changes
+        ]
+        ids = [change.job_id for change in changes]
+        async with self._scope.write() as conn:
+            result = await conn.execute(statement, rows)
+            if conn.dialect.supports_sane_multi_rowcount and result.rowcount == len(ids):
+                return set(ids)
+            # Which rows the conditional update skipped: those that were already final.
+            open_ = select(jobs.c.id).where(
+                jobs.c.id.in_(ids), jobs.c.status.not_in([s.value for s in TERMINAL_STATUSES])
+            )
+            return set((await conn.execute(open_)).scalars())
 
     async def finish(
         self,
@@ -188,6 +206,10 @@ class SqlJobStore:
         async with self._scope.write() as conn:
             result = await conn.execute(statement)
         return result.rowcount == 1
+
+
+def _not_final() -> list[ColumnElement[bool]]:
+    return [jobs.c.status != status.value for status in TERMINAL_STATUSES]
 
 
 def _message_columns(message: MessageRef) -> dict[str, Any]:
