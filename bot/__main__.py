@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from bot.config import Settings
 from bot.core.storage import DatabaseTooNewError, StorageConfigError
 from bot.settings_errors import describe_settings_error
+from bot.ui.command_sync import CommandSyncRefusedError
 
 
 def main() -> int:
@@ -33,6 +34,9 @@ def main() -> int:
         print(
             "Configuration error: the bot asked for an intent it is not granted.", file=sys.stderr
         )
+        return 2
+    except CommandSyncRefusedError as exc:
+        print(f"Configuration error: {exc}.", file=sys.stderr)
         return 2
     except (DatabaseTooNewError, StorageConfigError) as exc:
         where = "DATABASE_URL" if settings.database_url else "DATABASE_PATH"

@@ -22,6 +22,11 @@ from bot.ui.translator import ChineseTranslator
 log = logging.getLogger(__name__)
 
 
+class CommandSyncRefusedError(RuntimeError):
+    """Discord refused the commands for that server: the bot is not in it, or was invited
+    without the applications.commands scope. A configuration problem, said in one line."""
+
+
 class SyncPolicy(StrEnum):
     CHANGED = "changed"  # sync when the command tree differs from the last synced one
     ALWAYS = "always"
@@ -49,7 +54,16 @@ class CommandSync:
         if self._policy is SyncPolicy.CHANGED and await self._meta.get(key) == digest:
             log.info("commands unchanged since the last sync; not syncing")
             return False
-        synced = await tree.sync(guild=guild)
+        try:
+            synced = await tree.sync(guild=guild)
+        except discord.Forbidden as exc:
+            raise CommandSyncRefusedError(
+                f"Discord refused the slash commands for server {self._guild_id}: invite the "
+                "bot there with the bot and applications.commands scopes, or fix "
+                "DISCORD_GUILD_ID"
+                if guild
+                else "Discord refused the global slash commands (applications.commands scope)"
+            ) from exc
         await self._meta.put(key, digest)
         self.synced += 1
         where = f"to guild {self._guild_id}" if guild else "globally (may take a while to appear)"
