@@ -16,8 +16,11 @@ from dataclasses import dataclass
 import httpx
 
 from bot.config import ButtonPolicy, Settings
+from bot.core.admission import Admission
+from bot.core.credits import Credits
 from bot.core.jobs import JobService
 from bot.core.lifecycle import JobLifecycle
+from bot.core.limits import Limits
 from bot.core.mj.client import MJClient
 from bot.core.presses import ButtonPresses
 from bot.core.starter import JobLimits, JobStarter
@@ -48,6 +51,7 @@ class Core:
     tracker: Tracker
     jobs: JobService
     presses: ButtonPresses
+    admission: Admission | None
 
 
 @dataclass(frozen=True)
@@ -65,10 +69,15 @@ def build_core(
     limits: JobLimits,
     poll_interval: float,
     deadline_seconds: float,
+    admission: Admission | None = None,
     clock: Callable[[], float] = time.time,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> Core:
-    lifecycle = JobLifecycle(storage, clock=clock)
+    """The core as every process runs it; without `admission` nothing is limited or
+    charged (tests of the pipeline alone)."""
+    lifecycle = JobLifecycle(storage, gate=admission, clock=clock)
+    if admission is not None:
+        lifecycle.subscribe_in_transaction(admission.credits.on_job_event)
     tracker = Tracker(
         client,
         storage.jobs,
@@ -83,7 +92,7 @@ def build_core(
     presses = ButtonPresses(
         jobs, starter, client, storage.jobs, storage.buttons, limits=limits, monotonic=monotonic
     )
-    return Core(storage, client, lifecycle, tracker, jobs, presses)
+    return Core(storage, client, lifecycle, tracker, jobs, presses, admission)
 
 
 def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> App:
@@ -98,6 +107,15 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
     limits = JobLimits(
         max_image_bytes=settings.max_image_bytes,
         owner_only_buttons=settings.button_policy is ButtonPolicy.OWNER,
+        owner_pays=settings.button_policy is ButtonPolicy.OWNER_PAYS,
+    )
+    admission = Admission(
+        Limits(settings.default_limits, exempt_user_ids=settings.admin_ids),
+        Credits(
+            settings.price_table,
+            enabled=settings.credits_enabled,
+            new_user_credits=settings.new_user_credits,
+        ),
     )
     core = build_core(
         client,
@@ -105,6 +123,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         limits=limits,
         poll_interval=settings.poll_interval_seconds,
         deadline_seconds=settings.task_deadline_seconds,
+        admission=admission,
     )
     sync = CommandSync(
         storage.meta,

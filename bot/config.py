@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.limits import LimitValues, parse_ids
 from bot.core.mj.schemas import BotType, SpeedMode
+from bot.core.pricing import Prices, parse_prices
 
 
 class AuthStyle(StrEnum):
@@ -19,7 +21,9 @@ class AuthStyle(StrEnum):
 
 class ButtonPolicy(StrEnum):
     OWNER = "owner"  # only the user who started the job may press its buttons
-    ANYONE = "anyone"
+    CLICKER_PAYS = "clicker_pays"  # anyone may press; whoever presses pays
+    OWNER_PAYS = "owner_pays"  # anyone may press; the job's owner pays
+    ANYONE = "anyone"  # the old name of clicker_pays
 
 
 class SyncCommands(StrEnum):
@@ -53,6 +57,19 @@ class Settings(BaseSettings):
     button_policy: ButtonPolicy = ButtonPolicy.OWNER
     log_level: str = "INFO"
 
+    # Credits (off: community mode, nothing is charged) and the limits that apply anyway.
+    credits_enabled: bool = False
+    new_user_credits: int = Field(0, ge=0)
+    prices: str = ""  # kind=credits, comma-separated; unlisted kinds cost 1, modal 0
+    admin_user_ids: str = ""  # comma-separated: /mjadmin everywhere, exempt from limits
+    admin_log_channel_id: int | None = None
+    max_concurrent_jobs_per_user: int = Field(3, ge=0)
+    daily_jobs_per_user: int = Field(0, ge=0)
+    daily_jobs_per_server: int = Field(0, ge=0)
+    cooldown_seconds: float = Field(0.0, ge=0)
+    allowed_channel_ids: str = ""
+    allowed_role_ids: str = ""
+
     @field_validator("mj_api_base_url", mode="before")
     @classmethod
     def _strip_mj_suffix(cls, value: object) -> object:
@@ -63,7 +80,24 @@ class Settings(BaseSettings):
                 value = value[: -len("/mj")]
         return value
 
-    @field_validator("discord_guild_id", "database_url", mode="before")
+    @field_validator("prices")
+    @classmethod
+    def _prices(cls, value: str) -> str:
+        parse_prices(value)  # raises ValueError naming the bad pair
+        return value
+
+    @field_validator("admin_user_ids", "allowed_channel_ids", "allowed_role_ids")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        parse_ids(value)
+        return value
+
+    @field_validator("button_policy", mode="before")
+    @classmethod
+    def _anyone_is_clicker_pays(cls, value: object) -> object:
+        return ButtonPolicy.CLICKER_PAYS if str(value).strip().lower() == "anyone" else value
+
+    @field_validator("discord_guild_id", "database_url", "admin_log_channel_id", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -103,6 +137,25 @@ class Settings(BaseSettings):
     @property
     def database_url_value(self) -> str | None:
         return self.database_url.get_secret_value() if self.database_url else None
+
+    @property
+    def price_table(self) -> Prices:
+        return parse_prices(self.prices)
+
+    @property
+    def admin_ids(self) -> frozenset[int]:
+        return parse_ids(self.admin_user_ids)
+
+    @property
+    def default_limits(self) -> LimitValues:
+        return LimitValues(
+            max_concurrent_jobs_per_user=self.max_concurrent_jobs_per_user,
+            daily_jobs_per_user=self.daily_jobs_per_user,
+            daily_jobs_per_server=self.daily_jobs_per_server,
+            cooldown_seconds=self.cooldown_seconds,
+            allowed_channel_ids=parse_ids(self.allowed_channel_ids),
+            allowed_role_ids=parse_ids(self.allowed_role_ids),
+        )
 
     def secrets(self) -> list[str]:
         """Values no log line may show."""

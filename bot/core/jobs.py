@@ -48,11 +48,12 @@ class JobService:
         mode: SpeedMode | None = None,
         bot_type: BotType | None = None,
         parent: Job | None = None,
+        payer_id: int | None = None,
     ) -> Job:
         text = check_prompt(prompt, max_chars=self.limits.max_prompt_chars)
         checked = check_images(images, max_bytes=self.limits.max_image_bytes)
         job = await self._starter.record(
-            JobKind.IMAGINE, origin, text, mode, bot_type, parent=parent
+            JobKind.IMAGINE, origin, text, mode, bot_type, parent=parent, payer_id=payer_id
         )
         data_urls = [to_data_url(image) for image in checked]
         call = self._client.imagine(text, images=data_urls, bot_type=bot_type, mode=mode)
@@ -83,10 +84,18 @@ class JobService:
         mode: SpeedMode | None = None,
         bot_type: BotType | None = None,
         parent: Job | None = None,
+        payer_id: int | None = None,
     ) -> Job:
         (checked,) = check_images([image], max_bytes=self.limits.max_image_bytes)
         job = await self._starter.record(
-            JobKind.DESCRIBE, origin, "", mode, bot_type, inputs=[checked], parent=parent
+            JobKind.DESCRIBE,
+            origin,
+            "",
+            mode,
+            bot_type,
+            inputs=[checked],
+            parent=parent,
+            payer_id=payer_id,
         )
         call = self._client.describe(to_data_url(checked), bot_type=bot_type, mode=mode)
         return await self._starter.submit(job, call)

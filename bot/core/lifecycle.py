@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from bot.core.models import (
     INTERRUPTED_REASON,
@@ -60,9 +60,24 @@ AfterCommit = Callable[[JobEvent], Awaitable[None]]
 InTransaction = Callable[[Stores, JobEvent], Awaitable[None]]
 
 
+class Gate(Protocol):
+    """Decides, in the recording transaction, whether a job may exist (limits, credits)."""
+
+    async def admit(self, stores: Stores, new: NewJob) -> None: ...
+
+    async def charge(self, stores: Stores, new: NewJob, job: Job) -> None: ...
+
+
 class JobLifecycle:
-    def __init__(self, storage: Storage, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        gate: Gate | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._storage = storage
+        self._gate = gate
         self._clock = clock
         self._in_transaction: list[InTransaction] = []
         self._after_commit: list[AfterCommit] = []
@@ -78,8 +93,14 @@ class JobLifecycle:
     # ---------------------------------------------------------------- before the task
 
     async def record(self, new: NewJob) -> Job:
+        """Write a job before anything is submitted; the gate may refuse it (its error
+        propagates and nothing is written)."""
         async with self._storage.transaction() as stores:
+            if self._gate is not None:
+                await self._gate.admit(stores, new)
             job = await stores.jobs.create(new, at=self._clock())
+            if self._gate is not None:
+                await self._gate.charge(stores, new, job)
             event = JobEvent(job, None, Cause.RECORDED, visible=False)
             await self._within(stores, [event])
         await self._announce([event])

@@ -87,6 +87,7 @@ class Origin(BaseModel):
     guild_id: int | None = None
     locale: str = "en-US"
     message: MessageRef = Field(default_factory=lambda: MessageRef())
+    role_ids: frozenset[int] = frozenset()  # the member's roles there (limits); not stored
 
 
 class Job(BaseModel):
@@ -154,6 +155,12 @@ class NewJob:
     parent_job_id: int | None = None
     button_index: int | None = None
     inputs: tuple[InputImage, ...] = ()
+    payer_id: int | None = None  # who pays, when not the user who asked (owner_pays)
+    asks_first: bool = False  # an action that opens a modal before it runs
+
+    @property
+    def payer(self) -> int:
+        return self.payer_id if self.payer_id is not None else self.origin.user_id
 
 
 @dataclass(frozen=True)
@@ -178,3 +185,44 @@ class TaskUpdate:
     final_prompt: str | None = None
     fail_reason: str | None = None
     buttons: tuple[ResultButton, ...] = ()
+
+
+class LedgerReason(StrEnum):
+    NEW_USER = "new_user"
+    GRANT = "grant"
+    REVOKE = "revoke"
+    REDEEM = "redeem"
+    RESERVE = "reserve"
+    SETTLE = "settle"
+    REFUND = "refund"
+
+
+class Wallet(BaseModel):
+    """A user's credits: `available` can be spent, `reserved` is held by unfinished jobs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: int
+    available: int = 0
+    reserved: int = 0
+
+
+class LedgerEntry(BaseModel):
+    """One movement of credits. `delta` changes available credits, `held` reserved ones."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    user_id: int
+    reason: LedgerReason
+    delta: int
+    held: int
+    job_id: int | None
+    admin_id: int | None
+    created_at: float
+
+
+class ChargeState(StrEnum):
+    RESERVED = "reserved"
+    SETTLED = "settled"
+    REFUNDED = "refunded"

@@ -11,14 +11,18 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from bot.core.models import (
+    ChargeState,
     InputImage,
     Job,
     JobStatus,
+    LedgerEntry,
+    LedgerReason,
     MessageRef,
     NewJob,
     Progress,
     ResultButton,
     StoredButton,
+    Wallet,
 )
 
 
@@ -92,6 +96,84 @@ class MetaStore(Protocol):
     async def put(self, key: str, value: str) -> None: ...
 
 
+class LedgerStore(Protocol):
+    async def open_wallet(self, user_id: int, *, new_user_credits: int, at: float) -> Wallet:
+        """The wallet, made on first use with `new_user_credits` (a ledger entry), and
+        locked until the transaction ends."""
+        ...
+
+    async def wallet(self, user_id: int) -> Wallet | None: ...
+
+    async def reserve(self, user_id: int, job_id: int, amount: int, *, at: float) -> bool:
+        """Hold `amount` for the job; False (nothing changed) if not enough is available."""
+        ...
+
+    async def settle(self, job_id: int, *, at: float) -> bool:
+        """The job's reservation is spent; False if it was settled or refunded already."""
+        ...
+
+    async def refund(self, job_id: int, *, at: float) -> bool:
+        """The job's reservation goes back; False if it was settled or refunded already."""
+        ...
+
+    async def charge_state(self, job_id: int) -> ChargeState | None: ...
+
+    async def grant(self, user_id: int, amount: int, *, admin_id: int, at: float) -> Wallet: ...
+
+    async def revoke(self, user_id: int, amount: int, *, admin_id: int, at: float) -> int: ...
+
+    async def add_codes(
+        self, code_hashes: Sequence[str], credits: int, *, admin_id: int, at: float
+    ) -> None: ...
+
+    async def redeem(self, code_hash: str, user_id: int, *, at: float) -> int | None: ...
+
+    async def entries(self, user_id: int, *, limit: int, offset: int = 0) -> list[LedgerEntry]: ...
+
+    async def count_entries(self, user_id: int) -> int: ...
+
+    async def totals(self, *, since: float = 0.0) -> dict[LedgerReason, tuple[int, int]]: ...
+
+
+class PolicyStore(Protocol):
+    async def lock_user(self, user_id: int) -> None:
+        """Serialize this user's admissions until the transaction ends."""
+        ...
+
+    async def is_banned(self, user_id: int) -> bool: ...
+
+    async def ban(self, user_id: int, *, admin_id: int, at: float) -> bool: ...
+
+    async def unban(self, user_id: int) -> bool: ...
+
+    async def guild_limits(self, guild_id: int) -> dict[str, str]: ...
+
+    async def set_guild_limit(
+        self, guild_id: int, setting: str, value: str, *, admin_id: int, at: float
+    ) -> None: ...
+
+    async def record_audit(
+        self,
+        admin_id: int,
+        action: str,
+        *,
+        at: float,
+        guild_id: int | None = None,
+        target_user_id: int | None = None,
+        detail: str = "",
+    ) -> None: ...
+
+    async def unfinished_jobs(self, user_id: int) -> int: ...
+
+    async def jobs_since(self, user_id: int, since: float) -> int:
+        """Jobs that count toward a daily limit (not failed, not cancelled)."""
+        ...
+
+    async def guild_jobs_since(self, guild_id: int, since: float) -> int: ...
+
+    async def last_job_at(self, user_id: int) -> float | None: ...
+
+
 class Stores(Protocol):
     @property
     def jobs(self) -> JobStore: ...
@@ -101,6 +183,12 @@ class Stores(Protocol):
 
     @property
     def meta(self) -> MetaStore: ...
+
+    @property
+    def ledger(self) -> LedgerStore: ...
+
+    @property
+    def policy(self) -> PolicyStore: ...
 
 
 class Storage(Stores, Protocol):

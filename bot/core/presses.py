@@ -24,6 +24,7 @@ from bot.core.validation import Rejection, RequestRejectedError, check_prompt
 
 MASK_SOURCE_MAX_BYTES = 50 * 1024 * 1024
 DOUBLE_CLICK_WINDOW = 1.0  # seconds in which a second press of the same button is ignored
+Refused = Callable[[Origin, RequestRejectedError], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,13 @@ class ButtonPresses:
         prompt: str | None = None,
         mask: InputImage | None = None,
         more_origins: Callable[[], Awaitable[Origin]] | None = None,
+        on_refused: Refused | None = None,
         claim: bool = True,
     ) -> list[Job]:
         """Act on a button of a finished job; returns the job(s) it started.
 
-        `more_origins` gives a message for each job after the first ("Imagine all");
+        `more_origins` gives a message for each job after the first ("Imagine all"), and
+        `on_refused` is told when one of those is refused by a limit or for credits;
         `claim=False` when the caller already claimed the press (before answering Discord)."""
         press = await self.resolve_press(job_id, index, origin.user_id)
         if claim:
@@ -106,23 +109,34 @@ class ButtonPresses:
         route = press.meaning.route
         parent = press.parent
         mode, bot_type = _mode_of(parent), _bot_type_of(parent)
+        payer = self._payer(parent, origin)
         if route is ButtonRoute.PICK_PROMPT:
             text = prompt if prompt is not None else self.default_prompt(press)
-            return [
-                await self._service.imagine(
-                    origin, text, mode=mode, bot_type=bot_type, parent=parent
-                )
-            ]
+            job = await self._service.imagine(
+                origin, text, mode=mode, bot_type=bot_type, parent=parent, payer_id=payer
+            )
+            return [job]
         if route is ButtonRoute.IMAGINE_ALL:
-            return await self._imagine_all(origin, parent, more_origins, mode, bot_type)
+            return await self._imagine_all(
+                origin, parent, more_origins, on_refused, mode, bot_type, payer
+            )
         if route is ButtonRoute.DESCRIBE_AGAIN:
             inputs = await self._jobs.inputs(parent.id)
             if not inputs:
                 raise RequestRejectedError(Rejection.JOB_NOT_READY)
-            return [await self._service.describe(origin, inputs[0].data, mode=mode, parent=parent)]
+            job = await self._service.describe(
+                origin, inputs[0].data, mode=mode, parent=parent, payer_id=payer
+            )
+            return [job]
         if parent.status is not JobStatus.SUCCESS or parent.task_id is None:
             raise RequestRejectedError(Rejection.JOB_NOT_READY)
-        return [await self._action(origin, press, prompt, mask, mode)]
+        return [await self._action(origin, press, prompt, mask, mode, payer)]
+
+    def _payer(self, parent: Job, origin: Origin) -> int | None:
+        """With owner_pays, a press by someone else is charged to the job's owner."""
+        if self._limits.owner_pays and parent.user_id != origin.user_id:
+            return parent.user_id
+        return None
 
     async def region_mask(self, job_id: int, region: Region) -> InputImage:
         """A Vary (Region) mask the size of the job's result image."""
@@ -140,26 +154,33 @@ class ButtonPresses:
         origin: Origin,
         parent: Job,
         more_origins: Callable[[], Awaitable[Origin]] | None,
+        on_refused: Refused | None,
         mode: SpeedMode | None,
         bot_type: BotType | None,
+        payer: int | None,
     ) -> list[Job]:
         """One imagine per describe prompt, each on its own message."""
         prompts = self.result_prompts(parent)
         if not prompts:
             raise RequestRejectedError(Rejection.JOB_NOT_READY)
-        started = [
-            await self._service.imagine(
-                origin, prompts[0], mode=mode, bot_type=bot_type, parent=parent
+
+        async def imagine(where: Origin, text: str) -> Job:
+            return await self._service.imagine(
+                where, text, mode=mode, bot_type=bot_type, parent=parent, payer_id=payer
             )
-        ]
+
+        started = [await imagine(origin, prompts[0])]
         if more_origins is None:
             return started
         for text in prompts[1:]:
             where = await more_origins()
             try:
-                job = await self._service.imagine(
-                    where, text, mode=mode, bot_type=bot_type, parent=parent
-                )
+                job = await imagine(where, text)
+            except RequestRejectedError as exc:
+                if on_refused is None:
+                    raise
+                await on_refused(where, exc)
+                break  # a limit or the wallet: the remaining prompts would be refused too
             except MJError as exc:
                 # The others are running: this one shows its failure on its own message.
                 failed = await self._jobs.get(exc.job_id) if exc.job_id else None
@@ -176,11 +197,13 @@ class ButtonPresses:
         prompt: str | None,
         mask: InputImage | None,
         mode: SpeedMode | None,
+        payer: int | None,
     ) -> Job:
         parent, button = press.parent, press.button
+        asks_first = press.meaning.route is ButtonRoute.ASK_THEN_SUBMIT
         options = {"custom_id": button.custom_id, "label": button.label, "emoji": button.emoji}
         text = parent.final_prompt or parent.prompt
-        if press.meaning.route is ButtonRoute.ASK_THEN_SUBMIT:
+        if asks_first:
             text = check_prompt(prompt or "", max_chars=self._limits.max_prompt_chars)
         job = await self._starter.record(
             JobKind.ACTION,
@@ -191,10 +214,12 @@ class ButtonPresses:
             options=options,
             parent=parent,
             index=button.index,
+            payer_id=payer,
+            asks_first=asks_first,
         )
         assert parent.task_id is not None
         call = self._client.action(parent.task_id, button.custom_id, mode=mode)
-        if press.meaning.route is not ButtonRoute.ASK_THEN_SUBMIT:
+        if not asks_first:
             return await self._starter.submit(job, call)
         # Custom Zoom / Vary (Region): the action opens the aggregator's modal; answer it now.
         job = await self._starter.submit(job, call, needs_input=True)

@@ -29,6 +29,7 @@ class JobLimits:
     max_prompt_chars: int = MAX_PROMPT_CHARS
     max_image_bytes: int = 8 * 1024 * 1024
     owner_only_buttons: bool = True
+    owner_pays: bool = False  # a press by someone else is paid by the job's owner
 
 
 class JobStarter:
@@ -47,8 +48,11 @@ class JobStarter:
         inputs: Sequence[InputImage] = (),
         parent: Job | None = None,
         index: int | None = None,
+        payer_id: int | None = None,
+        asks_first: bool = False,
     ) -> Job:
-        """Write a job (and where its message is) before anything is submitted."""
+        """Write a job (and where its message is) before anything is submitted; limits and
+        credits may refuse it there (RequestRejectedError, nothing written)."""
         options = dict(options or {})
         if mode:
             options["mode"] = mode.value
@@ -62,6 +66,8 @@ class JobStarter:
             parent_job_id=parent.id if parent else None,
             button_index=index,
             inputs=tuple(inputs),
+            payer_id=payer_id,
+            asks_first=asks_first,
         )
         return await self._lifecycle.record(new)
 

@@ -32,6 +32,16 @@ class Rejection(StrEnum):
     ALREADY_PRESSED = "already_pressed"
     JOB_NOT_READY = "job_not_ready"
     REGION_INVALID = "region_invalid"
+    BANNED = "banned_user"
+    CHANNEL_NOT_ALLOWED = "channel_not_allowed"
+    ROLE_NOT_ALLOWED = "role_not_allowed"
+    COOLDOWN = "cooldown"
+    TOO_MANY_RUNNING = "too_many_running"
+    DAILY_LIMIT = "daily_limit"
+    SERVER_DAILY_LIMIT = "server_daily_limit"
+    NO_CREDITS = "no_credits"
+    CODE_INVALID = "code_invalid"
+    NOT_ADMIN = "not_admin"
 
 
 class RequestRejectedError(Exception):

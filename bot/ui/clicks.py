@@ -61,7 +61,12 @@ class ClickHandler:
             await self._flow.run(
                 interaction,
                 lambda ctx: self._presses.press(
-                    ctx.origin, job_id, index, more_origins=ctx.another_origin, claim=False
+                    ctx.origin,
+                    job_id,
+                    index,
+                    more_origins=ctx.another_origin,
+                    on_refused=ctx.refused,
+                    claim=False,
                 ),
             )
 

@@ -8,6 +8,8 @@ import discord
 
 from bot.core.i18n import t
 from bot.core.models import Job, MessageKind, Origin
+from bot.core.validation import RequestRejectedError
+from bot.ui.errors import user_message
 from bot.ui.origin import origin_of, respond_thinking
 from bot.ui.publisher import Publisher
 from bot.ui.replies import answer_error, settle_placeholder
@@ -30,6 +32,13 @@ class JobContext:
             self._placeholder_replaced = True
         message = await self.interaction.followup.send("…", wait=True)
         return origin_of(self.interaction, message.id, MessageKind.FOLLOWUP)
+
+    async def refused(self, origin: Origin, error: RequestRejectedError) -> None:
+        """A later job of this interaction was refused: say why on its message."""
+        text = user_message(error, str(self.interaction.locale))
+        message_id = origin.message.message_id
+        if message_id is not None:
+            await self.interaction.followup.edit_message(message_id, content=text)
 
 
 class CommandFlow:

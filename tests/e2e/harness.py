@@ -105,6 +105,8 @@ def make_settings(sim: Simulator, fake: FakeDiscord, db_path: Path, **overrides:
         "edit_interval_seconds": 0.0,
         "task_deadline_seconds": 600,
         "request_timeout_seconds": 5.0,
+        # "Imagine all" starts four jobs at once; limit tests set their own.
+        "max_concurrent_jobs_per_user": 10,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

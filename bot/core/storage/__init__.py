@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.storage.buttons import SqlButtonStore
 from bot.core.storage.engine import Scope, StorageConfigError, create_engine, database_url
 from bot.core.storage.jobs import SqlJobStore
+from bot.core.storage.ledger import SqlLedgerStore
 from bot.core.storage.meta import SqlMetaStore
 from bot.core.storage.migrate import DatabaseTooNewError, head_revision, migrate
+from bot.core.storage.policy import SqlPolicyStore
 
 
 class SqlStores:
@@ -24,6 +26,8 @@ class SqlStores:
         self.jobs = SqlJobStore(scope)
         self.buttons = SqlButtonStore(scope)
         self.meta = SqlMetaStore(scope)
+        self.ledger = SqlLedgerStore(scope)
+        self.policy = SqlPolicyStore(scope)
 
 
 class SqlStorage(SqlStores):

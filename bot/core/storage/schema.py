@@ -78,3 +78,78 @@ bot_meta = Table(
     Column("key", Text, primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+wallets = Table(
+    "wallets",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("available", BigInteger, nullable=False, server_default="0"),
+    Column("reserved", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", Double, nullable=False),
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("delta", BigInteger, nullable=False),
+    Column("held", BigInteger, nullable=False, server_default="0"),
+    Column("job_id", Id, ForeignKey("jobs.id", ondelete="SET NULL")),
+    Column("admin_id", BigInteger),
+    Column("created_at", Double, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+job_charges = Table(
+    "job_charges",
+    metadata,
+    Column("job_id", Id, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("updated_at", Double, nullable=False),
+)
+
+redeem_codes = Table(
+    "redeem_codes",
+    metadata,
+    Column("code_hash", Text, primary_key=True),
+    Column("credits", BigInteger, nullable=False),
+    Column("created_by", BigInteger, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("redeemed_by", BigInteger),
+    Column("redeemed_at", Double),
+)
+
+bans = Table(
+    "bans",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("banned_by", BigInteger, nullable=False),
+    Column("created_at", Double, nullable=False),
+)
+
+guild_limits = Table(
+    "guild_limits",
+    metadata,
+    Column("guild_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("setting", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("set_by", BigInteger, nullable=False),
+    Column("set_at", Double, nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("admin_id", BigInteger, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("guild_id", BigInteger),
+    Column("target_user_id", BigInteger),
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("created_at", Double, nullable=False),
+    sqlite_autoincrement=True,
+)
