@@ -88,6 +88,60 @@ _TEXT: dict[str, tuple[str, str]] = {
         "I could not read that region. Use left, right, top, bottom, center or x1,y1,x2,y2.",
         "无法识别该区域。请使用 left/right/top/bottom/center 或 x1,y1,x2,y2。",
     ),
+    "error.banned_user": (
+        "You are not allowed to use this bot.",
+        "你已被禁止使用此机器人。",
+    ),
+    "error.channel_not_allowed": (
+        "Jobs cannot be started in this channel. Ask an admin which channels are open.",
+        "此频道不能发起任务，请询问管理员可用的频道。",
+    ),
+    "error.role_not_allowed": (
+        "You need one of the roles this server allows to start jobs.",
+        "你需要拥有本服务器允许的身份组才能发起任务。",
+    ),
+    "error.cooldown": (
+        "Cooldown: one job every {seconds} s. You can start the next one <t:{at}:R>.",
+        "冷却中：每 {seconds} 秒只能发起一个任务，<t:{at}:R>后可再次发起。",
+    ),
+    "error.too_many_running": (
+        "You already have {max} jobs running (the limit). Wait until one finishes.",
+        "你已有 {max} 个任务在进行（上限）。请等待其中一个完成。",
+    ),
+    "error.daily_limit": (
+        "You reached today's limit of {max} jobs. It resets <t:{at}:R> (00:00 UTC).",
+        "你已达到今日 {max} 个任务的上限，将于<t:{at}:R>重置（UTC 0 点）。",
+    ),
+    "error.server_daily_limit": (
+        "This server used its {max} jobs for today. It resets <t:{at}:R> (00:00 UTC).",
+        "本服务器今日的 {max} 个任务额度已用完，将于<t:{at}:R>重置（UTC 0 点）。",
+    ),
+    "error.no_credits": (
+        "Not enough credits: this costs {price} and you have {available}. "
+        "Use /redeem with a code, or ask an admin.",
+        "点数不足：本次需要 {price} 点，你有 {available} 点。可使用 /redeem 兑换，或联系管理员。",
+    ),
+    "error.code_invalid": (
+        "That code is not valid or was already used.",
+        "兑换码无效或已被使用。",
+    ),
+    "error.not_admin": (
+        "Only server managers and the bot's operators can use /mjadmin.",
+        "只有服务器管理员和机器人运营者可以使用 /mjadmin。",
+    ),
+    "error.amount_invalid": (
+        "The number must be between {min} and {max}.",
+        "数值必须在 {min} 到 {max} 之间。",
+    ),
+    "error.limit_value_invalid": (
+        "That is not a value for {setting}: use a whole number (0 = unlimited), "
+        "seconds, or Discord ids separated by commas.",
+        "{setting} 的取值无效：请使用整数（0 表示不限）、秒数，或以逗号分隔的 Discord ID。",
+    ),
+    "error.credits_off": (
+        "Credits are not used on this bot: nothing is charged.",
+        "此机器人未启用点数：不收取任何费用。",
+    ),
     "error.banned": (
         "The aggregator refused the prompt: banned word “{word}”.",
         "提示词被拒绝：包含敏感词“{word}”。",
@@ -138,3 +192,8 @@ def t(key: str, locale: str | None, **params: Any) -> str:
 
 def keys() -> list[str]:
     return list(_TEXT)
+
+
+def templates(key: str) -> tuple[str, str]:
+    """The English and Chinese text of a key, placeholders unfilled (for checks)."""
+    return _TEXT[key]

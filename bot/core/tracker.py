@@ -23,6 +23,7 @@ from bot.core.ports import JobStore
 log = logging.getLogger(__name__)
 
 FETCH_CONCURRENCY = 8
+MODAL_SWEEP_SECONDS = 60.0  # how often jobs left waiting for the user's input are checked
 
 _STATUS_OF_TASK = {
     TaskStatus.IN_PROGRESS: JobStatus.IN_PROGRESS,
@@ -72,6 +73,7 @@ class Tracker:
         self._list_supported = True
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
+        self._last_modal_sweep = float("-inf")
         self.ticks = 0
 
     # ---------------------------------------------------------------- lifecycle
@@ -95,6 +97,7 @@ class Tracker:
         resumed = await self._jobs.list_by_status([JobStatus.WAITING, JobStatus.IN_PROGRESS])
         for job in resumed:
             self.track(job)
+        await self.expire_abandoned_modals()
         log.info("tracker resumed %d jobs, %d interrupted", len(resumed), len(interrupted))
         return resumed
 
@@ -118,12 +121,23 @@ class Tracker:
 
     # ---------------------------------------------------------------- polling
 
+    async def expire_abandoned_modals(self) -> list[Job]:
+        """A job left waiting for the user's input past its deadline fails (and its
+        reservation is refunded): the aggregator has long dropped its modal."""
+        self._last_modal_sweep = now = self._clock()
+        waiting = await self._jobs.list_by_status([JobStatus.MODAL])
+        overdue = [job for job in waiting if now - job.updated_at > self._deadline]
+        return await self._lifecycle.expire(overdue) if overdue else []
+
     async def _run(self) -> None:
         while True:
             if not self._tracked:
                 self._wake.clear()
-                await self._wake.wait()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), MODAL_SWEEP_SECONDS)
             try:
+                if self._clock() - self._last_modal_sweep >= MODAL_SWEEP_SECONDS:
+                    await self.expire_abandoned_modals()
                 await self.tick()
             except asyncio.CancelledError:
                 raise

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 import pytest
 
-from bot.core.i18n import keys, t
+from bot.core.i18n import keys, t, templates
 from bot.core.models import (
     TIMED_OUT_REASON,
     Job,
@@ -161,23 +162,13 @@ def test_long_prompts_fit_discords_limit() -> None:
 
 @pytest.mark.parametrize("key", keys())
 def test_every_text_exists_in_both_languages(key: str) -> None:
-    params = dict.fromkeys(
-        (
-            "ahead",
-            "progress",
-            "reason",
-            "user",
-            "n",
-            "length",
-            "max",
-            "min",
-            "count",
-            "position",
-            "max_mb",
-            "owner",
-            "word",
-        ),
-        "1",
-    )
+    english, chinese = templates(key)
+    names = placeholders(english)
+    assert names == placeholders(chinese), "both languages take the same values"
+    params = dict.fromkeys(names, "1")
     english, chinese = t(key, "en-US", **params), t(key, "zh-CN", **params)
     assert english and chinese and (english != chinese or key == "state.progress")
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}

@@ -1,0 +1,195 @@
+"""What users and admins do with credits and limits outside of jobs: balances, codes,
+grants, bans and per-server limits. Every admin action names its admin in the ledger or
+the audit trail."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.core.admission import Admission
+from bot.core.credits import code_hash, new_code
+from bot.core.limits import (
+    DAY,
+    EffectiveLimits,
+    LimitSetting,
+    format_limit,
+    next_utc_midnight,
+    parse_limit,
+)
+from bot.core.models import LedgerEntry, Wallet
+from bot.core.ports import Storage
+from bot.core.validation import Rejection, RequestRejectedError
+
+MAX_CODES = 100
+MAX_AMOUNT = 1_000_000_000
+LEDGER_PAGE = 10
+
+
+@dataclass(frozen=True)
+class BalanceView:
+    """What /balance shows."""
+
+    credits_enabled: bool
+    wallet: Wallet | None  # None in community mode
+    jobs_today: int
+    limits: EffectiveLimits
+    exempt: bool
+    resets_at: int  # next UTC midnight, for the daily limits
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    entries: list[LedgerEntry]
+    page: int
+    pages: int
+
+
+class Accounts:
+    def __init__(
+        self,
+        storage: Storage,
+        admission: Admission,
+        *,
+        admin_user_ids: frozenset[int] = frozenset(),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._storage = storage
+        self._admission = admission
+        self._admins = admin_user_ids
+        self._clock = clock
+
+    @property
+    def credits_enabled(self) -> bool:
+        return self._admission.credits.enabled
+
+    def is_admin(self, user_id: int, *, manages_server: bool) -> bool:
+        """Members with Manage Server in that server, and ADMIN_USER_IDS everywhere."""
+        return manages_server or user_id in self._admins
+
+    async def first_seen(self, user_id: int) -> None:
+        """Any interaction: a new user's wallet is made, with its new-user credits."""
+        if self.credits_enabled:
+            async with self._storage.transaction() as stores:
+                await self._admission.credits.open_wallet(stores.ledger, user_id)
+
+    async def balance(self, user_id: int, guild_id: int | None) -> BalanceView:
+        now = self._clock()
+        midnight = next_utc_midnight(now)
+        wallet = None
+        if self.credits_enabled:
+            wallet = await self._storage.ledger.wallet(user_id) or Wallet(user_id=user_id)
+        limits = await self._admission.limits.effective(self._storage.policy, guild_id)
+        return BalanceView(
+            credits_enabled=self.credits_enabled,
+            wallet=wallet,
+            jobs_today=await self._storage.policy.jobs_since(user_id, midnight - DAY),
+            limits=limits,
+            exempt=self._admission.limits.is_exempt(user_id),
+            resets_at=int(midnight),
+        )
+
+    async def redeem(self, user_id: int, code: str) -> Wallet:
+        self._need_credits()
+        credits = await self._storage.ledger.redeem(code_hash(code), user_id, at=self._clock())
+        if credits is None:
+            raise RequestRejectedError(Rejection.CODE_INVALID)
+        wallet = await self._storage.ledger.wallet(user_id)
+        assert wallet is not None
+        return wallet
+
+    # ---------------------------------------------------------------- admins
+
+    async def grant(self, admin_id: int, user_id: int, amount: int) -> Wallet:
+        _check_amount(amount)
+        return await self._storage.ledger.grant(
+            user_id, amount, admin_id=admin_id, at=self._clock()
+        )
+
+    async def revoke(self, admin_id: int, user_id: int, amount: int) -> tuple[int, Wallet]:
+        """Takes up to `amount` of the available credits (never reserved ones)."""
+        _check_amount(amount)
+        ledger = self._storage.ledger
+        taken = await ledger.revoke(user_id, amount, admin_id=admin_id, at=self._clock())
+        return taken, await ledger.wallet(user_id) or Wallet(user_id=user_id)
+
+    async def wallet(self, user_id: int) -> Wallet:
+        return await self._storage.ledger.wallet(user_id) or Wallet(user_id=user_id)
+
+    async def make_codes(
+        self, admin_id: int, count: int, credits: int, *, guild_id: int | None
+    ) -> list[str]:
+        """One-time codes; only their hashes are stored."""
+        if not 1 <= count <= MAX_CODES:
+            raise RequestRejectedError(Rejection.AMOUNT_INVALID, min=1, max=MAX_CODES)
+        _check_amount(credits)
+        codes = [new_code() for _ in range(count)]
+        now = self._clock()
+        async with self._storage.transaction() as stores:
+            await stores.ledger.add_codes(
+                [code_hash(code) for code in codes], credits, admin_id=admin_id, at=now
+            )
+            await stores.policy.record_audit(
+                admin_id, "codes", at=now, guild_id=guild_id, detail=f"{count} x {credits}"
+            )
+        return codes
+
+    async def ban(self, admin_id: int, user_id: int, *, guild_id: int | None) -> bool:
+        now = self._clock()
+        async with self._storage.transaction() as stores:
+            changed = await stores.policy.ban(user_id, admin_id=admin_id, at=now)
+            await stores.policy.record_audit(
+                admin_id, "ban", at=now, guild_id=guild_id, target_user_id=user_id
+            )
+        return changed
+
+    async def unban(self, admin_id: int, user_id: int, *, guild_id: int | None) -> bool:
+        now = self._clock()
+        async with self._storage.transaction() as stores:
+            changed = await stores.policy.unban(user_id)
+            await stores.policy.record_audit(
+                admin_id, "unban", at=now, guild_id=guild_id, target_user_id=user_id
+            )
+        return changed
+
+    async def limits(self, guild_id: int | None) -> EffectiveLimits:
+        return await self._admission.limits.effective(self._storage.policy, guild_id)
+
+    async def set_limit(
+        self, admin_id: int, guild_id: int, setting: LimitSetting, text: str
+    ) -> EffectiveLimits:
+        try:
+            value = parse_limit(setting, text)
+        except ValueError as exc:
+            raise RequestRejectedError(
+                Rejection.LIMIT_VALUE_INVALID, setting=setting.value, problem=str(exc)
+            ) from exc
+        stored = format_limit(value)
+        now = self._clock()
+        async with self._storage.transaction() as stores:
+            await stores.policy.set_guild_limit(
+                guild_id, setting.value, stored, admin_id=admin_id, at=now
+            )
+            await stores.policy.record_audit(
+                admin_id, "limit", at=now, guild_id=guild_id, detail=f"{setting}={stored}"
+            )
+        return await self.limits(guild_id)
+
+    async def ledger_page(self, user_id: int, page: int) -> LedgerPage:
+        total = await self._storage.ledger.count_entries(user_id)
+        pages = max(1, -(-total // LEDGER_PAGE))
+        page = min(max(page, 0), pages - 1)
+        entries = await self._storage.ledger.entries(
+            user_id, limit=LEDGER_PAGE, offset=page * LEDGER_PAGE
+        )
+        return LedgerPage(entries, page, pages)
+
+    def _need_credits(self) -> None:
+        if not self.credits_enabled:
+            raise RequestRejectedError(Rejection.CREDITS_OFF)
+
+
+def _check_amount(amount: int) -> None:
+    if not 1 <= amount <= MAX_AMOUNT:
+        raise RequestRejectedError(Rejection.AMOUNT_INVALID, min=1, max=MAX_AMOUNT)
