@@ -1,0 +1,65 @@
+"""Limits and credits as a Discord user meets them: private refusals in their language,
+nothing submitted, nothing charged; and who pays when someone else presses a button."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.core.models import JobStatus
+from tests.e2e.harness import Harness, harness
+from tests.fakes import FakeInteraction
+
+OWNER, STRANGER = 5001, 5002
+
+
+async def private_refusal(h: Harness, inter: FakeInteraction) -> str:
+    await h.wait(lambda: inter.followup_ids, "the private refusal")
+    refusal = h.fake.message(inter.followup_ids[-1])
+    assert refusal.ephemeral
+    original = h.fake.original_response(inter.token)
+    assert original is None or original.deleted  # no public trace of a refused request
+    return refusal.content
+
+
+async def test_a_cooldown_refusal_is_private_and_in_chinese(tmp_path: Path) -> None:
+    async with harness(tmp_path, cooldown_seconds=60) as h:
+        first = await h.command("imagine", {"prompt": "first"}, user_id=OWNER)
+        await h.wait_final(first.token)
+        second = await h.command("imagine", {"prompt": "too soon"}, user_id=OWNER, locale="zh-CN")
+        text = await private_refusal(h, second)
+        assert "冷却中" in text and "<t:" in text
+        assert h.sim.count("submit/imagine") == 1
+        assert len(await h.jobs()) == 1
+        assert h.fake.violations == []
+
+
+async def test_without_credits_nothing_is_submitted(tmp_path: Path) -> None:
+    async with harness(tmp_path, credits_enabled=True, prices="imagine=2") as h:
+        inter = await h.command("imagine", {"prompt": "no money"}, user_id=OWNER)
+        text = await private_refusal(h, inter)
+        assert "Not enough credits" in text and "costs 2" in text and "/redeem" in text
+        assert h.sim.count("submit/imagine") == 0 and await h.jobs() == []
+        assert await h.storage.ledger.totals() == {}  # nothing reserved, nothing moved
+
+
+async def test_owner_pays_when_someone_else_presses(tmp_path: Path) -> None:
+    async with harness(
+        tmp_path, credits_enabled=True, new_user_credits=3, button_policy="owner_pays"
+    ) as h:
+        inter = await h.command("imagine", {"prompt": "shared castle"}, user_id=OWNER)
+        grid = await h.wait_final(inter.token)
+        await h.command("imagine", {"prompt": "just to open a wallet"}, user_id=STRANGER)
+        u1 = grid.buttons()[0].custom_id
+        click = await h.dispatch(h.factory.button_click(grid, u1, user_id=STRANGER))
+        upscale = await h.wait_final(click.token)
+        assert upscale.attachments
+        jobs = {job.id: job for job in await h.jobs()}
+        pressed = max(jobs.values(), key=lambda job: job.id)
+        assert pressed.user_id == STRANGER and pressed.status is JobStatus.SUCCESS
+        owner = await h.storage.ledger.wallet(OWNER)
+        stranger = await h.storage.ledger.wallet(STRANGER)
+        assert owner is not None and stranger is not None
+        # Settled in the commit that recorded the success, before the message showed it.
+        assert (owner.available, owner.reserved) == (1, 0)  # its imagine and the upscale
+        assert stranger.available == 2  # only its own imagine, running or done
+        assert h.fake.violations == []
