@@ -32,4 +32,13 @@ def origin_of(
             token_expires_at=interaction.expires_at.timestamp(),
             upload_limit=interaction.filesize_limit,
         ),
+        role_ids=role_ids_of(interaction.user),
     )
+
+
+def role_ids_of(user: discord.User | discord.Member) -> frozenset[int]:
+    """The member's role ids as the interaction sent them. `Member.roles` resolves them
+    against a cached guild, which a bot that only answers interactions may not have."""
+    if not isinstance(user, discord.Member):
+        return frozenset()
+    return frozenset(int(role_id) for role_id in user._roles)

@@ -12,15 +12,11 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
 
-from bot.app import build_core
-from bot.core.mj.client import MJClient
 from bot.core.models import ChargeState, JobStatus, LedgerReason
-from bot.core.starter import JobLimits
 from bot.core.storage import SqlStorage, open_storage
 from bot.sim import SimConfig, running_simulator
-from tests.crash.worker import USERS, admission
+from tests.crash.worker import USERS, crash_core
 
 ROOT = Path(__file__).resolve().parents[2]
 JOBS = 40
@@ -61,15 +57,7 @@ async def kill_after(process: asyncio.subprocess.Process, submitted: int) -> int
 async def finish_in_process(storage: SqlStorage, base_url: str) -> None:
     """The restarted bot: resume, then track until nothing is left."""
     async with httpx.AsyncClient(timeout=10) as http:
-        client = MJClient(http, base_url=base_url, api_key=SecretStr("crash-test-key"))
-        core = build_core(
-            client,
-            storage,
-            limits=JobLimits(),
-            poll_interval=0.05,
-            deadline_seconds=600,
-            admission=admission(),
-        )
+        core = crash_core(storage, http, base_url)
         await core.tracker.start()
         try:
             async with asyncio.timeout(60):

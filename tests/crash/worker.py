@@ -12,7 +12,7 @@ import sys
 import httpx
 from pydantic import SecretStr
 
-from bot.app import build_core
+from bot.app import Core, build_core
 from bot.core.admission import Admission
 from bot.core.credits import Credits
 from bot.core.limits import Limits, LimitValues
@@ -20,29 +20,31 @@ from bot.core.mj.client import MJClient
 from bot.core.models import MessageRef, Origin
 from bot.core.pricing import Prices
 from bot.core.starter import JobLimits
-from bot.core.storage import open_storage
+from bot.core.storage import SqlStorage, open_storage
 
 USERS = (11, 12, 13, 14, 15)
 
 
-def admission() -> Admission:
-    return Admission(
+def crash_core(storage: SqlStorage, http: httpx.AsyncClient, base_url: str) -> Core:
+    """The core as both the killed process and the restarted one build it."""
+    client = MJClient(http, base_url=base_url, api_key=SecretStr("crash-test-key"))
+    admission = Admission(
         Limits(LimitValues(max_concurrent_jobs_per_user=0)), Credits(Prices(), enabled=True)
+    )
+    return build_core(
+        client,
+        storage,
+        limits=JobLimits(),
+        poll_interval=0.05,
+        deadline_seconds=600,
+        admission=admission,
     )
 
 
 async def main(db_path: str, base_url: str, count: int) -> None:
     storage = await open_storage(path=db_path)
     async with httpx.AsyncClient(timeout=10) as http:
-        client = MJClient(http, base_url=base_url, api_key=SecretStr("crash-test-key"))
-        core = build_core(
-            client,
-            storage,
-            limits=JobLimits(),
-            poll_interval=0.05,
-            deadline_seconds=600,
-            admission=admission(),
-        )
+        core = crash_core(storage, http, base_url)
         await core.tracker.start()
         for i in range(count):
             origin = Origin(
