@@ -8,6 +8,7 @@ import sys
 import aiohttp
 import discord
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
 from bot.core.storage import DatabaseTooNewError, StorageConfigError
@@ -42,6 +43,14 @@ def main() -> int:
         where = "DATABASE_URL" if settings.database_url else "DATABASE_PATH"
         print(f"Configuration error: {where}: {exc}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as exc:
+        # The database refused or could not be reached: its own first line says why
+        # (never the URL: parameters are hidden and the URL is not part of the text).
+        cause = getattr(exc, "orig", None) or exc
+        first = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+        where = "DATABASE_URL" if settings.database_url else "DATABASE_PATH"
+        print(f"Start-up error: {where}: {type(cause).__name__}: {first}", file=sys.stderr)
+        return 1
     except (OSError, aiohttp.ClientError) as exc:
         # Network problems reaching Discord or the database folder: one line, no traceback.
         print(f"Start-up error: {type(exc).__name__}: {exc}", file=sys.stderr)

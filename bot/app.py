@@ -29,7 +29,7 @@ from bot.core.tracker import Tracker
 from bot.discord_bot import MJBot
 from bot.logging_setup import configure_logging
 from bot.ui.clicks import ClickHandler
-from bot.ui.command_sync import CommandSync, SyncPolicy
+from bot.ui.command_sync import CommandSync
 from bot.ui.delivery import MessageDelivery
 from bot.ui.flow import CommandFlow
 from bot.ui.publisher import Publisher
@@ -128,7 +128,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
     sync = CommandSync(
         storage.meta,
         guild_id=settings.discord_guild_id,
-        policy=SyncPolicy(settings.sync_commands.value),
+        policy=settings.sync_commands,
     )
     bot = MJBot(sync)
     publisher = Publisher(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,8 +26,10 @@ class ButtonPolicy(StrEnum):
     ANYONE = "anyone"  # the old name of clicker_pays
 
 
-class SyncCommands(StrEnum):
-    CHANGED = "changed"  # sync at start only when the command tree changed
+class SyncPolicy(StrEnum):
+    """SYNC_COMMANDS: when the slash commands are sent to Discord at start."""
+
+    CHANGED = "changed"  # only when they differ from the last sync
     ALWAYS = "always"
     NEVER = "never"
 
@@ -43,7 +45,7 @@ class Settings(BaseSettings):
     database_path: Path = Path("data/bot.db")
     database_url: SecretStr | None = None  # postgresql://user:pass@host/db wins over the path
     discord_guild_id: int | None = None
-    sync_commands: SyncCommands = SyncCommands.CHANGED
+    sync_commands: SyncPolicy = SyncPolicy.CHANGED
 
     mj_auth_style: AuthStyle = AuthStyle.BEARER
     mj_speed_mode: SpeedMode = SpeedMode.NONE
@@ -163,5 +165,7 @@ class Settings(BaseSettings):
         url = self.database_url_value
         if url:
             password = urlsplit(url).password
-            values += [url] + ([password] if password else [])
+            values.append(url)
+            if password:  # as typed and as it reads once percent-decoded
+                values += [password, unquote(password)]
         return values

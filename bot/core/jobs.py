@@ -148,9 +148,12 @@ class JobService:
     ) -> Job:
         """Answer a MODAL job once: of two answers racing, only the first is sent; a job
         no longer in MODAL was answered already."""
+        task_id = job.task_id
+        if task_id is None:  # checked before reopening: a job must not be left PENDING
+            raise RequestRejectedError(Rejection.JOB_NOT_READY)
         reopened = await self._lifecycle.reopen(job, prompt)
-        if reopened is None or reopened.task_id is None:
+        if reopened is None:
             raise RequestRejectedError(Rejection.ALREADY_PRESSED)
         mask_url = to_data_url(mask) if mask else None
-        call = self._client.modal(reopened.task_id, prompt=prompt, mask_base64=mask_url, mode=mode)
+        call = self._client.modal(task_id, prompt=prompt, mask_base64=mask_url, mode=mode)
         return await self._starter.submit(reopened, call)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+from bot.core.changes import changes_from_task, final_changes, is_visible
 from bot.core.models import (
     INTERRUPTED_REASON,
     TIMED_OUT_REASON,
@@ -29,9 +30,6 @@ from bot.core.models import (
 from bot.core.ports import Storage, Stores
 
 log = logging.getLogger(__name__)
-
-# Fields whose change the user can see on the message.
-_VISIBLE = ("status", "progress", "image_url", "fail_reason", "final_prompt", "queue_position")
 
 
 class Cause(StrEnum):
@@ -171,7 +169,7 @@ class JobLifecycle:
         moving: list[tuple[Job, dict[str, Any]]] = []
         finishing: list[tuple[Job, dict[str, Any], TaskUpdate]] = []
         for job, update in updates:
-            changes = _changes_from(job, update, now)
+            changes = changes_from_task(job, update, now)
             if not changes:
                 unchanged.append(job)
             elif changes.get("status", job.status).is_terminal:
@@ -226,7 +224,7 @@ class JobLifecycle:
 
     async def _finish_one(self, job: Job, status: JobStatus, reason: str, cause: Cause) -> Job:
         async with self._storage.transaction() as stores:
-            changes = _final_changes(status, reason, self._clock())
+            changes = final_changes(status, reason, self._clock())
             event = await self._write(stores, job, changes, cause, None)
             if event is None:
                 return await self._current(stores, job)
@@ -239,7 +237,7 @@ class JobLifecycle:
         events: list[JobEvent] = []
         async with self._storage.transaction() as stores:
             for job in jobs:
-                changes = _final_changes(JobStatus.FAILURE, reason, now)
+                changes = final_changes(JobStatus.FAILURE, reason, now)
                 event = await self._write(stores, job, changes, cause, None)
                 if event is not None:
                     events.append(event)
@@ -259,7 +257,7 @@ class JobLifecycle:
         new = job.model_copy(update=changes)
         if not new.status.is_terminal:
             raise ValueError(f"{new.status} is not a final status")
-        applied = await stores.jobs.finish(
+        stored = await stores.jobs.finish(
             job.id,
             status=new.status,
             progress=new.progress,
@@ -268,17 +266,18 @@ class JobLifecycle:
             fail_reason=new.fail_reason,
             at=changes["updated_at"],
         )
-        if not applied:
+        if stored is None:
             return None
-        if update is not None and new.status is JobStatus.SUCCESS:
+        if update is not None and stored.status is JobStatus.SUCCESS:
             await stores.buttons.replace(job.id, update.buttons)
-        return self._event(job, changes, cause)
+        return JobEvent(stored, job.status, cause, is_visible(job, stored))
 
     @staticmethod
     def _event(job: Job, changes: dict[str, Any], cause: Cause) -> JobEvent:
+        """The event of a change written without reading the row back (the job as the
+        caller knew it, with the change applied)."""
         new = job.model_copy(update=changes)
-        visible = any(getattr(job, name) != getattr(new, name) for name in _VISIBLE)
-        return JobEvent(new, job.status, cause, visible)
+        return JobEvent(new, job.status, cause, is_visible(job, new))
 
     @staticmethod
     async def _current(stores: Stores, job: Job) -> Job:
@@ -296,38 +295,3 @@ class JobLifecycle:
                     await listener(event)
                 except Exception:  # one broken listener must not stop the others
                     log.exception("listener failed on job %d", event.job.id)
-
-
-def _changes_from(job: Job, update: TaskUpdate, now: float) -> dict[str, Any]:
-    """What a task update changes on the job; empty when nothing does."""
-    status = update.status
-    changes: dict[str, Any] = {"status": status}
-    if update.progress is not None:
-        changes["progress"] = update.progress
-    if status is JobStatus.SUCCESS:
-        changes["progress"] = 100
-    if update.image_url:
-        changes["image_url"] = update.image_url
-    if update.final_prompt and status.is_settled:
-        changes["final_prompt"] = update.final_prompt
-    if status is JobStatus.FAILURE:
-        changes["fail_reason"] = update.fail_reason or "failed"
-    if status is not JobStatus.WAITING:
-        changes["queue_position"] = None
-    changes = {name: value for name, value in changes.items() if getattr(job, name) != value}
-    if not changes:
-        return {}
-    changes["updated_at"] = now
-    if status.is_terminal:
-        changes["finished_at"] = now
-    return changes
-
-
-def _final_changes(status: JobStatus, reason: str, now: float) -> dict[str, Any]:
-    return {
-        "status": status,
-        "fail_reason": reason,
-        "queue_position": None,
-        "updated_at": now,
-        "finished_at": now,
-    }

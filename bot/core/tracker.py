@@ -151,15 +151,17 @@ class Tracker:
         task_ids = list(self._tracked)
         if not task_ids:
             return
-        tasks = await self._query(task_ids)
-        if tasks is not None:
-            answered = [task for task in tasks if task.id in self._tracked]
-            seen = {task.id for task in answered}
-            missing = [task_id for task_id in task_ids if task_id not in seen]
-            if missing:
-                answered += await self._fetch_each(missing)
-            await self._apply(answered)
-        await self._expire_overdue(task_ids)
+        try:
+            tasks = await self._query(task_ids)
+            if tasks is not None:
+                answered = [task for task in tasks if task.id in self._tracked]
+                seen = {task.id for task in answered}
+                missing = [task_id for task_id in task_ids if task_id not in seen]
+                if missing:
+                    answered += await self._fetch_each(missing)
+                await self._apply(answered)
+        finally:
+            await self._expire_overdue(task_ids)  # deadlines hold whatever went wrong
 
     async def _query(self, task_ids: list[str]) -> list[Task] | None:
         """All tasks in one batched query; None when the aggregator could not be asked."""
@@ -196,9 +198,23 @@ class Tracker:
             for task in tasks
             for job in list(self._tracked.get(task.id, {}).values())
         ]
-        if updates:
-            for job in await self._lifecycle.apply_task_updates(updates):
-                self._keep_or_drop(job)
+        if not updates:
+            return
+        try:
+            applied = await self._lifecycle.apply_task_updates(updates)
+        except Exception:
+            # One job's failure must not hold back the others: apply them one by one.
+            log.exception(
+                "batched update of %d jobs failed; applying them one by one", len(updates)
+            )
+            applied = []
+            for update in updates:
+                try:
+                    applied += await self._lifecycle.apply_task_updates([update])
+                except Exception:
+                    log.exception("job %d: applying its task update failed", update[0].id)
+        for job in applied:
+            self._keep_or_drop(job)
 
     def _keep_or_drop(self, job: Job) -> None:
         if job.task_id is None or (jobs := self._tracked.get(job.task_id)) is None:

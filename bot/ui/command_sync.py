@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from enum import StrEnum
 from typing import Any
 
 import discord
 from discord import app_commands
 
+from bot.config import SyncPolicy
 from bot.core.ports import MetaStore
 from bot.ui.translator import ChineseTranslator
 
@@ -25,12 +25,6 @@ log = logging.getLogger(__name__)
 class CommandSyncRefusedError(RuntimeError):
     """Discord refused the commands for that server: the bot is not in it, or was invited
     without the applications.commands scope. A configuration problem, said in one line."""
-
-
-class SyncPolicy(StrEnum):
-    CHANGED = "changed"  # sync when the command tree differs from the last synced one
-    ALWAYS = "always"
-    NEVER = "never"
 
 
 class CommandSync:

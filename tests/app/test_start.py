@@ -85,3 +85,23 @@ def test_log_records_are_scrubbed_of_secrets(where: str) -> None:
     redactor.filter(record)
     text = record.getMessage() + (record.exc_text or "")
     assert "tok-123456" not in text and "***" in text
+
+
+def test_a_database_that_refuses_is_one_line_without_the_password(
+    tmp_path: Path, postgres_admin_url: str
+) -> None:
+    from urllib.parse import urlsplit
+
+    server = urlsplit(postgres_admin_url)
+    url = f"postgresql://mjtest:not-the-password-xyz@{server.hostname}:{server.port}/postgres"
+    result = start(
+        tmp_path,
+        DISCORD_TOKEN="discord-secret-value",
+        MJ_API_KEY="mj-secret-value",
+        MJ_API_BASE_URL="http://127.0.0.1:9",
+        DATABASE_URL=url,
+    )
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Start-up error: DATABASE_URL") and "password" in line
+    assert "not-the-password-xyz" not in result.stderr + result.stdout

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from bot.core.models import JobStatus, MessageKind
-from bot.core.storage import DatabaseTooNewError, head_revision, open_storage
+from bot.core.storage import DatabaseTooNewError, StorageConfigError, head_revision, open_storage
 
 SCHEMA_V1 = Path(__file__).parent / "data" / "schema_v1.sql"
 
 
 def revision_of(path: Path) -> str:
     with sqlite3.connect(path) as raw:
-        return str(raw.execute("SELECT version_num FROM alembic_version").fetchone()[0])
+        return str(raw.execute("SELECT version_num FROM mj_bot_schema").fetchone()[0])
 
 
 async def test_a_new_file_gets_every_table_and_its_folder(tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ async def test_a_database_from_a_newer_bot_is_refused_untouched(tmp_path: Path) 
     path = tmp_path / "bot.db"
     await (await open_storage(path=path)).close()  # made by this bot...
     with sqlite3.connect(path) as raw:  # ...then migrated by a newer one
-        raw.execute("UPDATE alembic_version SET version_num = '9999'")
+        raw.execute("UPDATE mj_bot_schema SET version_num = '9999'")
     with pytest.raises(DatabaseTooNewError, match="9999"):
         await open_storage(path=path)
     assert revision_of(path) == "9999"
@@ -113,7 +113,7 @@ async def test_postgresql_is_migrated_and_a_newer_revision_refused(postgres_url:
     try:
         await storage.meta.put("k", "v")
         async with storage.engine.begin() as conn:
-            await conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+            await conn.exec_driver_sql("UPDATE mj_bot_schema SET version_num = '9999'")
     finally:
         await storage.close()
     with pytest.raises(DatabaseTooNewError, match="9999"):
@@ -129,3 +129,34 @@ async def test_sqlite_pragmas_hold_on_every_connection(tmp_path: Path) -> None:
         assert (foreign_keys, busy >= 1000) == (1, True)
     finally:
         await storage.close()
+
+
+@pytest.mark.parametrize("path", [":memory:", "", "file:bot.db?mode=memory"])
+async def test_a_database_path_that_is_not_a_file_is_refused(path: str) -> None:
+    with pytest.raises(StorageConfigError, match=r"DATABASE_PATH|path"):
+        await open_storage(path=path)
+
+
+async def test_a_database_made_here_is_refused_by_a_bot_from_before_alembic(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bot.db"
+    await (await open_storage(path=path)).close()
+    with sqlite3.connect(path) as raw:
+        # The old bot refused any user_version above the 1 it knew.
+        assert raw.execute("PRAGMA user_version").fetchone()[0] > 1
+
+
+async def test_libpq_sslmode_in_the_url_is_understood(postgres_url: str) -> None:
+    storage = await open_storage(url=postgres_url + "?sslmode=disable")
+    try:
+        await storage.meta.put("ssl", "off")
+        assert await storage.meta.get("ssl") == "off"
+    finally:
+        await storage.close()
+
+
+async def test_a_bad_url_never_echoes_its_password() -> None:
+    with pytest.raises(StorageConfigError) as caught:
+        await open_storage(url="postgresql://bot:s3cret-pw@[::1/db")
+    assert "s3cret-pw" not in str(caught.value)

@@ -12,6 +12,7 @@ import pytest
 
 from bot.core.models import (
     InputImage,
+    Job,
     JobKind,
     JobStatus,
     MessageKind,
@@ -133,15 +134,16 @@ async def test_submit_progress_and_finish_move_a_job_forward_only(
 async def test_finish_races_have_exactly_one_winner(any_storage: SqlStorage) -> None:
     job_id = await submitted(any_storage)
 
-    async def finish(status: JobStatus) -> bool:
+    async def finish(status: JobStatus) -> Job | None:
         return await any_storage.jobs.finish(
             job_id, status=status, progress=0, image_url=None, final_prompt=None,
             fail_reason=str(status), at=9.0,
         )  # fmt: skip
 
     statuses = [JobStatus.SUCCESS, JobStatus.FAILURE, JobStatus.CANCEL] * 4
-    won = await asyncio.gather(*(finish(status) for status in statuses))
-    assert won.count(True) == 1
+    results = await asyncio.gather(*(finish(status) for status in statuses))
+    (winner,) = [job for job in results if job is not None]
+    assert winner == await any_storage.jobs.get(job_id)  # the row as stored
 
 
 async def test_a_modal_answer_reopens_the_job_once(any_storage: SqlStorage) -> None:
@@ -237,3 +239,13 @@ async def test_meta_values_are_upserted(any_storage: SqlStorage) -> None:
     await any_storage.meta.put("command_tree", "a")
     await any_storage.meta.put("command_tree", "b")
     assert await any_storage.meta.get("command_tree") == "b"
+
+
+async def test_writing_beside_an_open_transaction_is_refused_not_hung(
+    any_storage: SqlStorage,
+) -> None:
+    async with any_storage.transaction() as stores:
+        await stores.meta.put("inside", "1")
+        with pytest.raises(RuntimeError, match="deadlock"):
+            await any_storage.meta.put("outside", "2")
+    assert await any_storage.meta.get("inside") == "1"

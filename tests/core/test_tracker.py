@@ -259,3 +259,27 @@ async def test_two_jobs_following_one_task_both_finish(
 
     for job in (first, second):
         assert recorder.of(job.id)[-1][0] is JobStatus.SUCCESS
+
+
+async def test_one_failing_job_does_not_hold_back_the_others(
+    client: MJClient, storage: SqlStorage, sim_clock: ManualClock
+) -> None:
+    clock = ManualClock(time.time())
+    core = build_core(
+        client, storage, limits=JobLimits(), poll_interval=0.01, deadline_seconds=60, clock=clock
+    )
+    jobs = [await core.jobs.imagine(ORIGIN, f"cat {i}") for i in range(3)]
+    poisoned = jobs[1].id
+
+    async def refuse_one(_stores: object, event: JobEvent) -> None:
+        if event.job.id == poisoned and event.cause is Cause.TASK:
+            raise RuntimeError("this job's bookkeeping fails")
+
+    core.lifecycle.subscribe_in_transaction(refuse_one)  # type: ignore[arg-type]
+    await run_ticks(core.tracker, sim_clock, limit=15)
+    statuses = [(await storage.jobs.get(job.id)).status for job in jobs]  # type: ignore[union-attr]
+    assert statuses[0] is statuses[2] is JobStatus.SUCCESS
+    assert statuses[1] is JobStatus.WAITING and core.tracker.is_tracking(poisoned)
+    clock.advance(61)  # its deadline still holds
+    await core.tracker.tick()
+    assert (await storage.jobs.get(poisoned)).fail_reason == TIMED_OUT_REASON  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,9 @@ _SQLITE_PRAGMAS = (
 )
 
 
+_in_write: ContextVar[bool] = ContextVar("mj_bot_in_write_transaction", default=False)
+
+
 class StorageConfigError(ValueError):
     """DATABASE_URL / DATABASE_PATH cannot name a database the bot can use."""
 
@@ -34,21 +38,36 @@ class StorageConfigError(ValueError):
 def database_url(*, path: Path | str | None = None, url: str | None = None) -> URL:
     """The SQLAlchemy URL for `DATABASE_URL` (PostgreSQL) or else `DATABASE_PATH` (SQLite)."""
     if url:
-        parsed = make_url(url)
+        try:
+            parsed = make_url(url)
+        except ValueError as exc:  # the message would quote the URL, password included
+            raise StorageConfigError("DATABASE_URL is not a valid URL") from exc
         if parsed.get_backend_name() not in ("postgresql", "postgres"):
             raise StorageConfigError("only postgresql:// URLs are supported")
         return parsed.set(drivername="postgresql+asyncpg")
-    if path is None:
+    if path is None or not str(path).strip():
         raise StorageConfigError("no database path or URL given")
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if str(path) == ":memory:" or str(path).startswith("file:"):
+        # One connection shared by every task would mix their transactions.
+        raise StorageConfigError("DATABASE_PATH must be a file")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     return URL.create("sqlite+aiosqlite", database=str(path))
 
 
 def create_engine(url: URL) -> AsyncEngine:
+    # hide_parameters: a database error's text must never carry a token or a prompt.
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
-    engine = create_async_engine(url)
+        # libpq's sslmode (as hosted PostgreSQL URLs carry it) is asyncpg's `ssl`.
+        query = dict(url.query)
+        sslmode = query.pop("sslmode", None)
+        connect_args = {"ssl": sslmode} if isinstance(sslmode, str) else {}
+        return create_async_engine(
+            url.set(query=query),
+            pool_pre_ping=True,
+            hide_parameters=True,
+            connect_args=connect_args,
+        )
+    engine = create_async_engine(url, hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -97,18 +116,26 @@ class Scope:
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
         """A new write transaction, committed when the block ends without an error."""
-        if self._write_lock is None:
-            async with self.engine.begin() as conn:
-                yield conn
-            return
-        async with self._write_lock, self.engine.connect() as conn:
-            await conn.exec_driver_sql("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                await conn.rollback()
-                raise
-            await conn.commit()
+        if _in_write.get():
+            # Inside a transaction, only its own stores may write: a second transaction
+            # would wait for the first (SQLite's lock, PostgreSQL's row locks) forever.
+            raise RuntimeError("a write outside the open transaction's stores would deadlock")
+        marker = _in_write.set(True)
+        try:
+            if self._write_lock is None:
+                async with self.engine.begin() as conn:
+                    yield conn
+                return
+            async with self._write_lock, self.engine.connect() as conn:
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    await conn.rollback()
+                    raise
+                await conn.commit()
+        finally:
+            _in_write.reset(marker)
 
     def bound(self, conn: AsyncConnection) -> Scope:
         return Scope(self.engine, self._write_lock, conn)

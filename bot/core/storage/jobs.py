@@ -164,7 +164,7 @@ class SqlJobStore:
         final_prompt: str | None,
         fail_reason: str | None,
         at: float,
-    ) -> bool:
+    ) -> Job | None:
         if not status.is_terminal:
             raise ValueError(f"{status} is not a final status")
         values = {
@@ -177,7 +177,15 @@ class SqlJobStore:
             "finished_at": at,
             "updated_at": at,
         }
-        return await self._update(job_id, values, unless=TERMINAL_STATUSES)
+        statement = (
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.status.not_in([s.value for s in TERMINAL_STATUSES]))
+            .values(**values)
+            .returning(*jobs.c)
+        )
+        async with self._scope.write() as conn:
+            row = (await conn.execute(statement)).mappings().first()
+        return _job(row) if row else None
 
     async def reopen(self, job_id: int, *, prompt: str, at: float) -> bool:
         values = {"status": JobStatus.PENDING.value, "prompt": prompt, "updated_at": at}

@@ -14,14 +14,19 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, func, inspect, select
 
 from bot.core.storage.engine import Scope
 
 log = logging.getLogger(__name__)
 
 BASELINE = "0001"
+VERSION_TABLE = "mj_bot_schema"  # not alembic_version: the database may host other apps
 _PRE_ALEMBIC_VERSION = 1  # PRAGMA user_version of the bot's hand-rolled migrations
+# Set on SQLite after migrating, so that a bot from before Alembic (which only knew
+# user_version 1) refuses the database instead of failing on "table jobs already exists".
+_ALEMBIC_USER_VERSION = 2
+_MIGRATION_LOCK = 0x6D6A626F74  # PostgreSQL advisory lock: one process migrates at a time
 
 
 class DatabaseTooNewError(RuntimeError):
@@ -48,10 +53,12 @@ async def migrate(scope: Scope) -> str:
 
 
 def _upgrade(conn: Connection) -> str:
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
     config = alembic_config()
     script = ScriptDirectory.from_config(config)
     known = {revision.revision for revision in script.walk_revisions()}
-    current = MigrationContext.configure(conn).get_current_heads()
+    current = _context(conn).get_current_heads()
     unknown = [revision for revision in current if revision not in known]
     if unknown:
         raise DatabaseTooNewError(
@@ -63,16 +70,23 @@ def _upgrade(conn: Connection) -> str:
         command.stamp(config, BASELINE)
         log.info("adopted a schema version 1 database as revision %s", BASELINE)
     command.upgrade(config, "head")
-    head = MigrationContext.configure(conn).get_current_revision()
-    assert head is not None
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA user_version={_ALEMBIC_USER_VERSION}")
+    head = _context(conn).get_current_revision()
+    if head is None:
+        raise RuntimeError("the database has no schema revision after migrating")
     return head
+
+
+def _context(conn: Connection) -> MigrationContext:
+    return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
 
 
 def _is_pre_alembic(conn: Connection) -> bool:
     if conn.dialect.name != "sqlite":
         return False
     version = int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
-    if version > _PRE_ALEMBIC_VERSION:
+    if version > _ALEMBIC_USER_VERSION:
         raise DatabaseTooNewError(
             f"database schema version {version} is newer than this bot knows; "
             "upgrade the bot or use another database"
