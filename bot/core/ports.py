@@ -67,8 +67,9 @@ class JobStore(Protocol):
         final_prompt: str | None,
         fail_reason: str | None,
         at: float,
-    ) -> bool:
-        """Record a final status once: False (and nothing changed) if already final."""
+    ) -> Job | None:
+        """Record a final status once: the job as stored now, or None (and nothing
+        changed) if it was already final."""
         ...
 
     async def reopen(self, job_id: int, *, prompt: str, at: float) -> bool:
