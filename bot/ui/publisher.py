@@ -56,7 +56,8 @@ class Publisher:
         *,
         interval: float = 5.0,
         retry_delay: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.monotonic,  # for the edit interval
+        now: Callable[[], float] = time.time,  # for what "recent" means at start
     ) -> None:
         self._delivery = delivery
         self._jobs = jobs
@@ -65,6 +66,7 @@ class Publisher:
         self._interval = interval
         self._retry_delay = retry_delay
         self._clock = clock
+        self._now = now
         self._slots: dict[int, _Slot] = {}
         self.edits = 0
 
@@ -92,7 +94,7 @@ class Publisher:
 
     async def republish_unshown(self) -> int:
         """At start-up: send the final states a previous run did not deliver."""
-        jobs = await self._jobs.list_unshown_finals(since=time.time() - UNSHOWN_WINDOW_SECONDS)
+        jobs = await self._jobs.list_unshown_finals(since=self._now() - UNSHOWN_WINDOW_SECONDS)
         for job in jobs:
             self.publish(job)
         return len(jobs)
