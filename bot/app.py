@@ -14,25 +14,32 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
+from discord.ext import commands
 
 from bot.config import ButtonPolicy, Settings
+from bot.core.accounts import Accounts
 from bot.core.admission import Admission
 from bot.core.credits import Credits
+from bot.core.health import AggregatorHealth, OperatorAlerts
 from bot.core.jobs import JobService
 from bot.core.lifecycle import JobLifecycle
 from bot.core.limits import Limits
 from bot.core.mj.client import MJClient
 from bot.core.presses import ButtonPresses
 from bot.core.starter import JobLimits, JobStarter
+from bot.core.stats import StatsService
 from bot.core.storage import SqlStorage, open_storage
 from bot.core.tracker import Tracker
 from bot.discord_bot import MJBot
 from bot.logging_setup import configure_logging
+from bot.ui.alerts import AlertSender
 from bot.ui.clicks import ClickHandler
 from bot.ui.command_sync import CommandSync
 from bot.ui.delivery import MessageDelivery
 from bot.ui.flow import CommandFlow
 from bot.ui.publisher import Publisher
+from cogs.account import Account
+from cogs.admin import Admin
 from cogs.blend import Blend
 from cogs.describe import Describe
 from cogs.imagine import Imagine
@@ -60,6 +67,8 @@ class App:
     core: Core
     publisher: Publisher
     bot: MJBot
+    alerts: AlertSender
+    operator_alerts: OperatorAlerts
 
 
 def build_core(
@@ -96,6 +105,7 @@ def build_core(
 
 
 def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> App:
+    health = AggregatorHealth()
     client = MJClient(
         http,
         base_url=settings.api_root,
@@ -103,6 +113,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         auth_style=settings.mj_auth_style.value,
         speed_mode=settings.mj_speed_mode,
         bot_type=settings.mj_bot_type,
+        observer=health.record,
     )
     limits = JobLimits(
         max_image_bytes=settings.max_image_bytes,
@@ -130,7 +141,15 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         guild_id=settings.discord_guild_id,
         policy=settings.sync_commands,
     )
-    bot = MJBot(sync)
+    accounts = Accounts(storage, admission, admin_user_ids=settings.admin_ids)
+    bot = MJBot(sync, accounts)
+    stats = StatsService(storage.stats)
+    sender = AlertSender(
+        bot, channel_id=settings.admin_log_channel_id, admin_ids=settings.admin_ids
+    )
+    operator_alerts = OperatorAlerts(
+        health, sender.send, stats=stats, quota=client.billing_quota, meta=storage.meta
+    )
     publisher = Publisher(
         MessageDelivery(bot, storage.jobs),
         storage.jobs,
@@ -141,24 +160,34 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
     core.lifecycle.subscribe(publisher.on_job_event)
     flow = CommandFlow(publisher)
     jobs = core.jobs
-    cogs = [Imagine(jobs, flow), Blend(jobs, flow), Describe(jobs, flow), Shorten(jobs, flow)]
+    cogs: list[commands.Cog] = [
+        Imagine(jobs, flow),
+        Blend(jobs, flow),
+        Describe(jobs, flow),
+        Shorten(jobs, flow),
+        Account(accounts),
+        Admin(accounts, bot, stats=stats, quota=client.billing_quota),
+    ]
     bot.mount(cogs, ClickHandler(jobs, core.presses, flow))
-    return App(settings, core, publisher, bot)
+    return App(settings, core, publisher, bot, sender, operator_alerts)
 
 
 @asynccontextmanager
 async def started(app: App) -> AsyncIterator[App]:
-    """Log in (cogs, buttons, command sync), resume tracking and re-send what a previous
-    run did not deliver; on the way out stop tracking, send pending edits, close."""
+    """Log in (cogs, buttons, command sync), resume tracking, watch for operator alerts
+    and re-send what a previous run did not deliver; on the way out stop all of that,
+    send pending edits, close."""
     async with app.bot:
         await app.bot.login(app.settings.discord_token.get_secret_value())
         await app.core.tracker.start()
+        app.alerts.start(app.operator_alerts)
         try:
             shown = await app.publisher.republish_unshown()
             if shown:
                 log.info("re-sending %d final states a previous run did not deliver", shown)
             yield app
         finally:
+            await app.alerts.stop()
             await app.core.tracker.stop()
             await app.publisher.flush()
             await app.publisher.close()

@@ -1,6 +1,7 @@
 """MJBot: the discord.py client. It adds the cogs and the button handler it is given,
-syncs commands when they changed, and routes modal answers; it builds nothing itself
-(that is `bot.app`) and starts no background work."""
+syncs commands when they changed, routes modal answers, and marks every user as seen
+(new-user credits) before their interaction runs; it builds nothing itself (that is
+`bot.app`) and starts no background work."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 import discord
 from discord.ext import commands
 
+from bot.core.accounts import Accounts
 from bot.ui.clicks import ClickHandler
 from bot.ui.command_sync import CommandSync
 from bot.ui.components import clickable_job_button
@@ -17,9 +19,11 @@ from bot.ui.replies import answer_error
 
 log = logging.getLogger(__name__)
 
+_SEEN_HERE = (discord.InteractionType.component, discord.InteractionType.modal_submit)
+
 
 class MJBot(commands.Bot):
-    def __init__(self, command_sync: CommandSync) -> None:
+    def __init__(self, command_sync: CommandSync, accounts: Accounts) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
@@ -27,9 +31,11 @@ class MJBot(commands.Bot):
             max_ratelimit_timeout=60.0,
         )
         self.command_sync = command_sync
+        self._accounts = accounts
         self._cogs: Sequence[commands.Cog] = ()
         self._clicks: ClickHandler | None = None
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
+        self.tree.interaction_check = self._before_command  # type: ignore[method-assign]
 
     def mount(self, cogs: Sequence[commands.Cog], clicks: ClickHandler) -> None:
         """What the bot serves. A second step after construction because the publisher
@@ -56,7 +62,25 @@ class MJBot(commands.Bot):
         except Exception as exc:  # discord.py would only log it: the user must hear back
             await answer_error(interaction, exc)
 
+    async def _first_seen(self, interaction: discord.Interaction) -> None:
+        """A user's first interaction of any kind opens their wallet (new-user credits).
+        Never in the way: if it fails, the job's own transaction opens the wallet."""
+        try:
+            await self._accounts.first_seen(interaction.user.id)
+        except Exception:
+            log.warning("could not mark user %d as seen", interaction.user.id, exc_info=True)
+
+    async def _before_command(self, interaction: discord.Interaction) -> bool:
+        """The tree's check before every command and autocomplete: /balance at a first
+        interaction already shows the new-user credits."""
+        await self._first_seen(interaction)
+        return True
+
     async def on_interaction(self, interaction: discord.Interaction) -> None:
+        # Commands are seen by the tree's check. A button's callback runs beside this
+        # listener: opening a wallet is idempotent, and a job opens its payer's wallet too.
+        if interaction.type in _SEEN_HERE:
+            await self._first_seen(interaction)
         if interaction.type is discord.InteractionType.modal_submit:
             try:
                 await self.clicks.on_modal_submit(interaction)

@@ -25,6 +25,7 @@ from bot.core.validation import Rejection, RequestRejectedError
 MAX_CODES = 100
 MAX_AMOUNT = 1_000_000_000
 LEDGER_PAGE = 10
+RESET_WORDS = ("default", "reset")
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,16 @@ class Accounts:
         """Members with Manage Server in that server, and ADMIN_USER_IDS everywhere."""
         return manages_server or user_id in self._admins
 
+    def is_operator(self, user_id: int, *, manages_server: bool) -> bool:
+        """Who may grant, revoke, make codes and ban. Wallets and bans count in every
+        server, so once ADMIN_USER_IDS names the operators, a server's own managers may
+        not; without it (one community running its own bot) Manage Server suffices."""
+        return user_id in self._admins or (manages_server and not self._admins)
+
     async def first_seen(self, user_id: int) -> None:
-        """Any interaction: a new user's wallet is made, with its new-user credits."""
-        if self.credits_enabled:
+        """Any interaction: a new user's wallet is made, with its new-user credits.
+        Read first, so a known user costs no write."""
+        if self.credits_enabled and await self._storage.ledger.wallet(user_id) is None:
             async with self._storage.transaction() as stores:
                 await self._admission.credits.open_wallet(stores.ledger, user_id)
 
@@ -92,27 +100,29 @@ class Accounts:
 
     async def redeem(self, user_id: int, code: str) -> Wallet:
         self._need_credits()
-        credits = await self._storage.ledger.redeem(code_hash(code), user_id, at=self._clock())
-        if credits is None:
-            raise RequestRejectedError(Rejection.CODE_INVALID)
-        wallet = await self._storage.ledger.wallet(user_id)
-        assert wallet is not None
-        return wallet
+        async with self._storage.transaction() as stores:
+            await self._admission.credits.open_wallet(stores.ledger, user_id)
+            credits = await stores.ledger.redeem(code_hash(code), user_id, at=self._clock())
+            if credits is None:
+                raise RequestRejectedError(Rejection.CODE_INVALID)
+        return await self.wallet(user_id)
 
     # ---------------------------------------------------------------- admins
 
     async def grant(self, admin_id: int, user_id: int, amount: int) -> Wallet:
         _check_amount(amount)
-        return await self._storage.ledger.grant(
-            user_id, amount, admin_id=admin_id, at=self._clock()
-        )
+        async with self._storage.transaction() as stores:
+            # A user granted before their first interaction still gets new-user credits.
+            await self._admission.credits.open_wallet(stores.ledger, user_id)
+            return await stores.ledger.grant(user_id, amount, admin_id=admin_id, at=self._clock())
 
     async def revoke(self, admin_id: int, user_id: int, amount: int) -> tuple[int, Wallet]:
         """Takes up to `amount` of the available credits (never reserved ones)."""
         _check_amount(amount)
-        ledger = self._storage.ledger
-        taken = await ledger.revoke(user_id, amount, admin_id=admin_id, at=self._clock())
-        return taken, await ledger.wallet(user_id) or Wallet(user_id=user_id)
+        async with self._storage.transaction() as stores:
+            await self._admission.credits.open_wallet(stores.ledger, user_id)
+            taken = await stores.ledger.revoke(user_id, amount, admin_id=admin_id, at=self._clock())
+        return taken, await self.wallet(user_id)
 
     async def wallet(self, user_id: int) -> Wallet:
         return await self._storage.ledger.wallet(user_id) or Wallet(user_id=user_id)
@@ -159,6 +169,15 @@ class Accounts:
     async def set_limit(
         self, admin_id: int, guild_id: int, setting: LimitSetting, text: str
     ) -> EffectiveLimits:
+        """Set a limit for this server; `default` puts the settings' value back."""
+        if text.strip().lower() in RESET_WORDS:
+            now = self._clock()
+            async with self._storage.transaction() as stores:
+                await stores.policy.clear_guild_limit(guild_id, setting.value)
+                await stores.policy.record_audit(
+                    admin_id, "limit", at=now, guild_id=guild_id, detail=f"{setting}=default"
+                )
+            return await self.limits(guild_id)
         try:
             value = parse_limit(setting, text)
         except ValueError as exc:

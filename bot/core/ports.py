@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.core.models import (
     ChargeState,
@@ -24,6 +24,9 @@ from bot.core.models import (
     StoredButton,
     Wallet,
 )
+
+if TYPE_CHECKING:
+    from bot.core.stats import WindowStats
 
 
 class JobStore(Protocol):
@@ -153,6 +156,10 @@ class PolicyStore(Protocol):
         self, guild_id: int, setting: str, value: str, *, admin_id: int, at: float
     ) -> None: ...
 
+    async def clear_guild_limit(self, guild_id: int, setting: str) -> bool:
+        """Back to the settings' value; False if the server had no override."""
+        ...
+
     async def record_audit(
         self,
         admin_id: int,
@@ -175,6 +182,15 @@ class PolicyStore(Protocol):
     async def last_job_at(self, user_id: int) -> float | None: ...
 
 
+class StatsStore(Protocol):
+    async def window(
+        self, since: float, until: float, *, top: int = 5, guild_id: int | None = None
+    ) -> WindowStats:
+        """Jobs created, and credits settled or refunded, in [since, until); only those of
+        one server's jobs when `guild_id` is given."""
+        ...
+
+
 class Stores(Protocol):
     @property
     def jobs(self) -> JobStore: ...
@@ -190,6 +206,9 @@ class Stores(Protocol):
 
     @property
     def policy(self) -> PolicyStore: ...
+
+    @property
+    def stats(self) -> StatsStore: ...
 
 
 class Storage(Stores, Protocol):

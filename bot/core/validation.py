@@ -42,6 +42,7 @@ class Rejection(StrEnum):
     NO_CREDITS = "no_credits"
     CODE_INVALID = "code_invalid"
     NOT_ADMIN = "not_admin"
+    NOT_OPERATOR = "not_operator"
     AMOUNT_INVALID = "amount_invalid"
     LIMIT_VALUE_INVALID = "limit_value_invalid"
     CREDITS_OFF = "credits_off"

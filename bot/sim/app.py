@@ -73,6 +73,18 @@ def _strip_key(value: str) -> str:
     return value[3:] if value.startswith("sk-") else value
 
 
+def key_accepted(request: web.Request, key: str | None) -> bool:
+    """`Authorization: Bearer <key>` or `mj-api-secret: <key>` (a leading sk- ignored)."""
+    if not key:
+        return True
+    want = _strip_key(key)
+    auth = request.headers.get("Authorization", "").strip()
+    if auth[:7].lower() == "bearer " and _strip_key(auth[7:]) == want:
+        return True
+    secret = request.headers.get("mj-api-secret", "")
+    return bool(secret.strip()) and _strip_key(secret) == want
+
+
 class MjRoutes:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
@@ -130,15 +142,7 @@ class MjRoutes:
         return wrapped
 
     def _authorized(self, request: web.Request) -> bool:
-        key = self.sim.config.api_key
-        if not key:
-            return True
-        want = _strip_key(key)
-        auth = request.headers.get("Authorization", "").strip()
-        if auth[:7].lower() == "bearer " and _strip_key(auth[7:]) == want:
-            return True
-        secret = request.headers.get("mj-api-secret", "")
-        return bool(secret.strip()) and _strip_key(secret) == want
+        return key_accepted(request, self.sim.config.api_key)
 
     # -- handlers ---------------------------------------------------------------------
 
@@ -167,6 +171,7 @@ class MjRoutes:
                 sub = self._submits[name](fields, mode=call.mode)
             except SimError as err:
                 return self._error(err)
+            self.sim.billing.charge()
             flavor, as_number = self.sim.config.flavor, self.sim.faults.result_as_number
             return json_response(submitted(sub, flavor, as_number))
 

@@ -17,6 +17,8 @@ API base URL: {base} (clients append /mj/...; prefixes /mj-fast /mj-relax /mj-tu
 GET  /sim/stats   request counters per endpoint
 GET  /sim/faults  current faults;  POST /sim/faults {{"http_500": 2, ...}} to change them
 POST /sim/reset   forget tasks, counters and faults
+GET  /v1/dashboard/billing/subscription, /v1/dashboard/billing/usage  new-api style quota
+GET  /sim/billing  the quota figures;  POST /sim/billing {{"limit_usd": 5}} to change them
 Prompt tricks: "sim:fail" fails at ~50%, "sim:stuck" never finishes, "bannedword" -> code 24
 """
 

@@ -13,7 +13,14 @@ from typing import Any
 
 SCOPES = ("all", "submit", "query")
 COUNTERS = ("http_500", "timeouts", "invalid_json", "unauthorized")
-_BOOLS = ("queue_full", "fail_midway", "never_finish", "list_unsupported", "result_as_number")
+_BOOLS = (
+    "queue_full",
+    "fail_midway",
+    "never_finish",
+    "list_unsupported",
+    "result_as_number",
+    "billing_unsupported",
+)
 
 # One lock for all instances: check-and-decrement must not interleave if a test thread
 # flips faults while the server's event loop consumes them.
@@ -36,6 +43,7 @@ class Faults:
     list_unsupported: bool = False  # list-by-condition answers HTTP 404
     omit_from_list: set[str] = field(default_factory=set)  # ids list-by-condition leaves out
     result_as_number: bool = False  # submit `result` as a JSON number
+    billing_unsupported: bool = False  # /v1/dashboard/billing/* answer HTTP 404
 
     def take(self, counter: str, scope: str) -> bool:
         """Consume one unit of `counter` if it applies to a route of `scope`."""

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.sim.app import MjRoutes
+from bot.sim.app import MjRoutes, key_accepted
+from bot.sim.billing import Billing, billing_routes
 from bot.sim.control import control_routes
 from bot.sim.engine import Engine
 from bot.sim.faults import Faults
@@ -58,8 +59,15 @@ class Simulator:
         )
         self.log = RequestLog()
         self.view = TaskView(self.config.flavor)
+        self.billing = Billing()
         self.app = web.Application()
-        self.app.add_routes([*MjRoutes(self).route_defs(), *control_routes(self)])
+        self.app.add_routes(
+            [
+                *MjRoutes(self).route_defs(),
+                *billing_routes(self, lambda request: key_accepted(request, self.config.api_key)),
+                *control_routes(self),
+            ]
+        )
         self.port = 0
         self._runner: web.AppRunner | None = None
 
@@ -93,6 +101,7 @@ class Simulator:
         self.faults.reset()
         self.log.clear()
         self.view.reset()
+        self.billing.reset()
 
     async def start(self, *, access_log: logging.Logger | None = None) -> str:
         if self._runner is not None:

@@ -30,6 +30,9 @@ class RequestLog:
     def record_image(self) -> None:
         self.counts["image"] += 1  # image downloads are tallied but not in "total"
 
+    def record_other(self, endpoint: str) -> None:
+        self.counts[endpoint] += 1  # e.g. billing: not a midjourney route, not in "total"
+
     def count(self, endpoint: str = "total") -> int:
         return self.counts[endpoint]
 

@@ -21,6 +21,38 @@ _ZH = {
     "The image to describe": "要描述的图片",
     "Find the important words of a prompt": "分析提示词中的关键词",
     "The prompt to analyse": "要分析的提示词",
+    # /balance, /redeem
+    "Your credits, today's jobs and the limits that apply here": (
+        "你的点数、今日任务和此处适用的限制"
+    ),
+    "Add the credits of a code to your balance": "兑换码充值点数",
+    "The code, e.g. MJ7K-3QXP-9ZTA": "兑换码，例如 MJ7K-3QXP-9ZTA",
+    # /mjadmin
+    "Credits, codes, bans and limits (server managers and bot operators)": (
+        "点数、兑换码、封禁与限制（服务器管理员与机器人运营者）"
+    ),
+    "Give credits to a user": "向用户发放点数",
+    "Who gets the credits": "获得点数的用户",
+    "How many credits": "点数",
+    "Take available credits from a user": "扣除用户的可用点数",
+    "Whose credits": "要扣除点数的用户",
+    "How many credits at most": "最多扣除的点数",
+    "A user's credits, jobs today and limits": "查看用户的点数、今日任务和限制",
+    "Whose balance": "要查看的用户",
+    "Make one-time codes that users redeem": "生成供用户兑换的一次性兑换码",
+    "How many codes": "兑换码数量",
+    "Credits of each code": "每个兑换码的点数",
+    "Stop a user from starting jobs anywhere": "禁止用户在任何服务器发起任务",
+    "Who to ban": "要封禁的用户",
+    "Let a banned user start jobs again": "允许被封禁的用户重新发起任务",
+    "Who to unban": "要解封的用户",
+    "Show the limits, or set one for this server": "查看限制，或为本服务器设置一项限制",
+    "The limit to set (leave both empty to list them)": "要设置的限制（两项都留空则列出所有限制）",
+    "Its new value: a number (0 = unlimited), seconds, or ids separated by commas": (
+        "新的值：数字（0 表示不限）、秒数，或以逗号分隔的 ID"
+    ),
+    "A user's latest credit movements": "查看用户最近的点数变动",
+    "Whose ledger": "要查看账目的用户",
 }
 
 

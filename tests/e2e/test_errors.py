@@ -34,11 +34,15 @@ async def test_queue_full(h: Harness) -> None:
 async def test_not_an_image_is_refused_privately_before_any_submit(h: Harness) -> None:
     fake_png = h.fake.host_attachment("cat.png", b"%PDF-1.7 not a picture", "image/png")
     inter = await h.command("describe", {}, attachments={"image": fake_png})
-    await h.wait(lambda: inter.followup_ids, "the private refusal")
+
+    def refused_and_placeholder_gone() -> bool:
+        original = h.fake.original_response(inter.token)
+        return bool(inter.followup_ids) and (original is None or original.deleted)
+
+    await h.wait(refused_and_placeholder_gone, "the private refusal")  # refusal, then delete
     refusal = h.fake.message(inter.followup_ids[-1])
     assert refusal.ephemeral and "not a PNG, JPEG, WEBP or GIF" in refusal.content
     assert h.sim.count("total") == 0
-    assert h.fake.original_response(inter.token) is None or h.original(inter.token).deleted
 
 
 async def test_an_image_over_the_size_cap_is_refused_at_once(h: Harness) -> None:

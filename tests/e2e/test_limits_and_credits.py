@@ -13,11 +13,14 @@ OWNER, STRANGER = 5001, 5002
 
 
 async def private_refusal(h: Harness, inter: FakeInteraction) -> str:
-    await h.wait(lambda: inter.followup_ids, "the private refusal")
+    def placeholder_gone() -> bool:
+        original = h.fake.original_response(inter.token)
+        return original is None or original.deleted
+
+    # The refusal is sent first, then the public placeholder is deleted.
+    await h.wait(lambda: inter.followup_ids and placeholder_gone(), "the private refusal")
     refusal = h.fake.message(inter.followup_ids[-1])
     assert refusal.ephemeral
-    original = h.fake.original_response(inter.token)
-    assert original is None or original.deleted  # no public trace of a refused request
     return refusal.content
 
 

@@ -63,13 +63,16 @@ class InteractionFactory:
         channel_id: int | None = None,
         dm: bool = False,
         age: float = 0.0,
+        member_permissions: discord.Permissions | None = None,
     ) -> dict[str, Any]:
         """CHAT_INPUT command; `name` may be "group sub" for subcommands.
 
         `attachments` maps attachment option names to dicts from `fake.host_attachment()`.
         Option types come from the synced command, else the bot's tree, else `option_types`.
+        `member_permissions` replaces the factory's for this interaction (in a guild).
         """
-        payload = self._base(APPLICATION_COMMAND, user_id, locale, guild_id, channel_id, dm, age)
+        where = (guild_id, channel_id, dm)
+        payload = self._base(APPLICATION_COMMAND, user_id, locale, *where, age, member_permissions)
         payload["data"] = self._command_data(
             name, {**(options or {}), **(attachments or {})}, option_types or {}, payload
         )
@@ -98,9 +101,11 @@ class InteractionFactory:
         user_id: int | None = None,
         locale: str | None = None,
         age: float = 0.0,
+        member_permissions: discord.Permissions | None = None,
     ) -> dict[str, Any]:
-        """A click on the button `custom_id` of `message` (as the fake stores it)."""
-        return self._component(message, custom_id, None, user_id, locale, age)
+        """A click on the button `custom_id` of `message` (as the fake stores it);
+        `member_permissions` replaces the factory's for this interaction."""
+        return self._component(message, custom_id, None, user_id, locale, age, member_permissions)
 
     def select_menu(
         self,
@@ -162,8 +167,11 @@ class InteractionFactory:
         channel_id: int | None,
         dm: bool,
         age: float,
+        member_permissions: discord.Permissions | None = None,
     ) -> dict[str, Any]:
         user = self.user(user_id)
+        if member_permissions is None:
+            member_permissions = self.member_permissions
         created = now() - dt.timedelta(seconds=age)
         payload: dict[str, Any] = {
             "id": str(snowflake(created)),
@@ -196,7 +204,7 @@ class InteractionFactory:
             guild={"id": str(gid), "locale": guild.locale, "features": []},
             channel_id=str(cid),
             channel=self.fake.channels[cid].to_json(),
-            member=member_json(user, self.member_permissions),
+            member=member_json(user, member_permissions),
             context=0,
             authorizing_integration_owners={"0": str(gid)},
         )
@@ -245,6 +253,7 @@ class InteractionFactory:
         user_id: int | None,
         locale: str | None,
         age: float,
+        member_permissions: discord.Permissions | None = None,
     ) -> dict[str, Any]:
         msg = message.to_json() if isinstance(message, FakeMessage) else message
         component = find_component(msg.get("components", []), custom_id)
@@ -255,7 +264,8 @@ class InteractionFactory:
         if component["type"] == 2 and component.get("style") in (5, 6):
             raise AssertionError("link and premium buttons never send interactions")
         channel_id = int(msg["channel_id"])
-        payload = self._base(MESSAGE_COMPONENT, user_id, locale, None, channel_id, False, age)
+        where = (None, channel_id, False)
+        payload = self._base(MESSAGE_COMPONENT, user_id, locale, *where, age, member_permissions)
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if "id" in component:
             data["id"] = component["id"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from bot.core.mj.errors import (
     MJAPIError,
     MJEndpointUnsupportedError,
+    MJError,
     MJHTTPError,
     MJProtocolError,
     MJRateLimitedError,
@@ -40,10 +41,15 @@ from bot.core.mj.schemas import (
     Submission,
     Task,
 )
+from bot.core.stats import Quota, quota_of
 
 log = logging.getLogger(__name__)
 
 LIST_CHUNK_SIZE = 100
+BILLING_PATH = "/v1/dashboard/billing"  # OpenAI-style, at the root (new-api, one-api)
+
+# Told of each API request's outcome: (True, None), or (False, the error). Must not block.
+RequestObserver = Callable[[bool, MJError | None], None]
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class MJClient:
         speed_mode: SpeedMode = SpeedMode.NONE,
         bot_type: BotType = BotType.MID_JOURNEY,
         retry: RetryPolicy | None = None,
+        observer: RequestObserver | None = None,
     ) -> None:
         self._http = http
         self._base_url = base_url.rstrip("/")
@@ -80,6 +87,11 @@ class MJClient:
         self.speed_mode = speed_mode
         self.bot_type = bot_type
         self._retry = retry or RetryPolicy()
+        self._observers: list[RequestObserver] = [observer] if observer else []
+
+    def add_observer(self, observer: RequestObserver) -> None:
+        """Also tell `observer` of every API request's outcome (the aggregator's health)."""
+        self._observers.append(observer)
 
     # ---------------------------------------------------------------- submits
 
@@ -207,6 +219,22 @@ class MJClient:
             raise MJProtocolError("image-seed answered no seed")
         return envelope.result
 
+    async def billing_quota(self) -> Quota | None:
+        """The key's remaining quota where the aggregator answers OpenAI-style billing
+        (new-api, one-api); None where it does not, or on any error (logged, no key).
+        Not told to the observers: many aggregators lack these endpoints."""
+        try:
+            sub, usage = [
+                await self._request(
+                    "GET", f"{BILLING_PATH}/{name}", None, SpeedMode.NONE, observe=False
+                )
+                for name in ("subscription", "usage")
+            ]
+        except MJError as exc:
+            log.info("no billing quota from the aggregator: %s", exc)
+            return None
+        return quota_of(sub, usage)
+
     def sends_key_to(self, url: str) -> bool:
         """Only the aggregator's own origin (scheme, host and port) ever sees the key."""
         try:
@@ -266,6 +294,20 @@ class MJClient:
                 await asyncio.sleep(delay)
 
     async def _request(
+        self, method: str, path: str, body: Any, mode: SpeedMode | None, *, observe: bool = True
+    ) -> Any:
+        """One API request, its outcome told to the observers."""
+        try:
+            data = await self._exchange(method, path, body, mode)
+        except MJError as exc:
+            for observer in self._observers if observe else ():
+                _tell(observer, False, exc)
+            raise
+        for observer in self._observers if observe else ():
+            _tell(observer, True, None)
+        return data
+
+    async def _exchange(
         self, method: str, path: str, body: dict[str, Any] | None, mode: SpeedMode | None
     ) -> Any:
         url = f"{self._base_url}{(mode or self.speed_mode).path_prefix}{path}"
@@ -285,3 +327,10 @@ class MJClient:
         if self._auth_style == "mj-api-secret":
             return {"mj-api-secret": key}
         return {"Authorization": f"Bearer {key}"}
+
+
+def _tell(observer: RequestObserver, ok: bool, error: MJError | None) -> None:
+    try:
+        observer(ok, error)
+    except Exception:  # a broken observer must not change the request's outcome
+        log.exception("request observer failed")

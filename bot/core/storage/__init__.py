@@ -17,6 +17,7 @@ from bot.core.storage.ledger import SqlLedgerStore
 from bot.core.storage.meta import SqlMetaStore
 from bot.core.storage.migrate import DatabaseTooNewError, head_revision, migrate
 from bot.core.storage.policy import SqlPolicyStore
+from bot.core.storage.stats import SqlStatsStore
 
 
 class SqlStores:
@@ -28,6 +29,7 @@ class SqlStores:
         self.meta = SqlMetaStore(scope)
         self.ledger = SqlLedgerStore(scope)
         self.policy = SqlPolicyStore(scope)
+        self.stats = SqlStatsStore(scope)
 
 
 class SqlStorage(SqlStores):

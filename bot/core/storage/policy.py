@@ -66,6 +66,13 @@ class SqlPolicyStore:
         async with self._scope.write() as conn:
             await conn.execute(statement)
 
+    async def clear_guild_limit(self, guild_id: int, setting: str) -> bool:
+        statement = delete(guild_limits).where(
+            guild_limits.c.guild_id == guild_id, guild_limits.c.setting == setting
+        )
+        async with self._scope.write() as conn:
+            return (await conn.execute(statement)).rowcount == 1
+
     async def record_audit(
         self,
         admin_id: int,

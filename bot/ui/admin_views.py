@@ -1,0 +1,195 @@
+"""What /balance, /redeem and /mjadmin show: balances, limits and the ledger, as text in
+the reader's language, and the ledger's previous / next buttons.
+
+The pager is a DynamicItem whose custom_id carries the user and the page
+(`mj:v1:ledger:<user>:<page>`; "ledger" never matches the job buttons' `mj:v1:<job>:...`),
+so it keeps working after a restart: the page is read from the database at each click.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+
+from bot.core.accounts import BalanceView, LedgerPage
+from bot.core.i18n import t
+from bot.core.limits import EffectiveLimits, LimitSetting, format_limit
+from bot.core.models import LedgerEntry, Wallet
+
+LEDGER_PREFIX = "mj:v1:ledger"
+LEDGER_TEMPLATE = r"mj:v1:ledger:(?P<user>[0-9]{1,20}):(?P<page>[0-9]{1,6})"
+MAX_CONTENT = 2000  # Discord's limit for a message's content
+# Replies name users, roles and channels; nobody is pinged by them.
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def mention(user_id: int) -> str:
+    return f"<@{user_id}>"
+
+
+def fit(text: str) -> str:
+    return text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…"
+
+
+# -- balances and limits ------------------------------------------------------------------
+
+
+def wallet_text(wallet: Wallet, locale: str | None) -> str:
+    return t("balance.credits", locale, available=wallet.available, reserved=wallet.reserved)
+
+
+def limit_value(setting: LimitSetting, limits: EffectiveLimits, locale: str | None) -> str:
+    """One limit's value as people read it: 0 is "unlimited", ids are mentions."""
+    value = getattr(limits.values, setting.value)
+    if setting is LimitSetting.ALLOWED_CHANNEL_IDS:
+        return ", ".join(f"<#{i}>" for i in sorted(value)) or t("limit.everywhere", locale)
+    if setting is LimitSetting.ALLOWED_ROLE_IDS:
+        return ", ".join(f"<@&{i}>" for i in sorted(value)) or t("limit.everyone", locale)
+    if setting is LimitSetting.COOLDOWN_SECONDS:
+        if not value:
+            return t("limit.no_cooldown", locale)
+        return t("limit.seconds", locale, seconds=format_limit(value))
+    return str(value) if value else t("limit.zero_unlimited", locale)
+
+
+def balance_text(view: BalanceView, locale: str | None, *, of_user: int | None = None) -> str:
+    """/balance (of_user None) and /mjadmin balance user."""
+    title = (
+        t("balance.title", locale)
+        if of_user is None
+        else t("balance.title_of", locale, user=mention(of_user))
+    )
+    lines = [f"**{title}**"]
+    if view.wallet is None:
+        lines.append(t("balance.credits_off", locale))
+    else:
+        lines.append(wallet_text(view.wallet, locale))
+    daily = view.limits.values.daily_jobs_per_user
+    if daily and not view.exempt:
+        lines.append(t("balance.jobs_today_of", locale, count=view.jobs_today, max=daily))
+    else:
+        lines.append(t("balance.jobs_today", locale, count=view.jobs_today))
+    lines += ["", f"**{t('balance.limits_exempt' if view.exempt else 'balance.limits', locale)}**"]
+    lines += [
+        t(
+            "limit.line",
+            locale,
+            name=t(f"limit.{setting.value}", locale),
+            value=limit_value(setting, view.limits, locale),
+        )
+        for setting in LimitSetting
+    ]
+    lines.append(t("balance.resets", locale, at=view.resets_at))
+    return fit("\n".join(lines))
+
+
+def limits_text(limits: EffectiveLimits, locale: str | None) -> str:
+    """/mjadmin limits: every limit by its setting name, its value and where it comes from."""
+    lines = [f"**{t('admin.limits_title', locale)}**"]
+    for setting in LimitSetting:
+        source = t(f"source.{limits.sources[setting].value}", locale)
+        lines.append(f"`{setting.value}` = {limit_value(setting, limits, locale)} · {source}")
+    lines.append(t("admin.limits_hint", locale))
+    return fit("\n".join(lines))
+
+
+# -- the ledger ----------------------------------------------------------------------------
+
+
+def entry_line(entry: LedgerEntry, locale: str | None) -> str:
+    parts = [
+        f"<t:{int(entry.created_at)}:f>",
+        f"**{t(f'reason.{entry.reason.value}', locale)}** {entry.delta:+d}",
+        t("ledger.held", locale, held=f"{entry.held:+d}"),
+    ]
+    if entry.job_id is not None:
+        parts.append(t("ledger.job", locale, job=entry.job_id))
+    if entry.admin_id is not None:
+        parts.append(t("ledger.admin", locale, admin=mention(entry.admin_id)))
+    return " · ".join(parts)
+
+
+def ledger_text(page: LedgerPage, user_id: int, locale: str | None) -> str:
+    if not page.entries:
+        return t("admin.ledger_empty", locale, user=mention(user_id))
+    title = t(
+        "admin.ledger_title", locale, user=mention(user_id), page=page.page + 1, pages=page.pages
+    )
+    return fit("\n".join([f"**{title}**", *(entry_line(e, locale) for e in page.entries)]))
+
+
+def ledger_custom_id(user_id: int, page: int) -> str:
+    return f"{LEDGER_PREFIX}:{user_id}:{page}"
+
+
+PageHandler = Callable[[discord.Interaction, int, int], Awaitable[None]]
+
+
+class LedgerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=LEDGER_TEMPLATE):
+    """Previous or next: shows page `page` of `user_id`'s ledger. Clicks arrive at the
+    subclass `clickable_ledger_button` makes, which knows who handles them."""
+
+    def __init__(
+        self, user_id: int, page: int, *, label: str | None = None, disabled: bool = False
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or str(page + 1),
+                style=discord.ButtonStyle.secondary,
+                custom_id=ledger_custom_id(user_id, page),
+                disabled=disabled,
+            )
+        )
+        self.user_id = user_id
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> LedgerButton:
+        return cls(int(match["user"]), int(match["page"]))  # parsing only, no I/O
+
+
+def clickable_ledger_button(on_page: PageHandler) -> type[LedgerButton]:
+    """The LedgerButton class to register with the bot: its clicks go to `on_page`."""
+
+    class ClickableLedgerButton(LedgerButton, template=LEDGER_TEMPLATE):
+        async def callback(self, interaction: discord.Interaction) -> None:
+            await on_page(interaction, self.user_id, self.page)
+
+    return ClickableLedgerButton
+
+
+def ledger_view(page: LedgerPage, user_id: int, locale: str | None) -> discord.ui.View | None:
+    """Previous / next, greyed out at either end; none for a single page. The two custom
+    ids always differ: a greyed-out button points at the page shown."""
+    if page.pages <= 1:
+        return None
+    first, last = page.page == 0, page.page == page.pages - 1
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        LedgerButton(
+            user_id,
+            page.page if first else page.page - 1,
+            label=f"◀ {t('button.previous', locale)}",
+            disabled=first,
+        )
+    )
+    view.add_item(
+        LedgerButton(
+            user_id,
+            page.page if last else page.page + 1,
+            label=f"{t('button.next', locale)} ▶",
+            disabled=last,
+        )
+    )
+    # Not kept in discord.py's view store: the DynamicItem template dispatches the clicks.
+    view.stop()
+    return view
