@@ -213,3 +213,20 @@ class MjRoutes:
         except SimError as err:
             return self._error(err)
         return json_response({"code": 1, "description": "成功", "result": seed})
+
+
+async def update_from_json(
+    request: web.Request, update: Callable[[dict[str, Any]], None], current: Callable[[], Any]
+) -> web.StreamResponse:
+    """POST a JSON object of changes: 400 naming the problem, else the state after it."""
+    try:
+        data = await request.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return json_response({"error": "body must be a JSON object"}, 400)
+    try:
+        update(data)
+    except ValueError as exc:
+        return json_response({"error": str(exc)}, 400)
+    return json_response(current())

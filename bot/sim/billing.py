@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.sim.app import json_response
+from bot.sim.app import json_response, update_from_json
 
 if TYPE_CHECKING:
     from bot.sim.server import Simulator
@@ -85,17 +85,7 @@ def billing_routes(sim: Simulator, authorized: Callable[[web.Request], bool]) ->
         return json_response(asdict(sim.billing))
 
     async def change(request: web.Request) -> web.StreamResponse:
-        try:
-            data = await request.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            return json_response({"error": "body must be a JSON object"}, 400)
-        try:
-            sim.billing.update(data)
-        except ValueError as exc:
-            return json_response({"error": str(exc)}, 400)
-        return json_response(asdict(sim.billing))
+        return await update_from_json(request, sim.billing.update, lambda: asdict(sim.billing))
 
     routes = [
         web.get(f"{prefix}/{name}", endpoint(name))

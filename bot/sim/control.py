@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.sim.app import json_response
+from bot.sim.app import json_response, update_from_json
 from bot.sim.images import task_image
 
 if TYPE_CHECKING:
@@ -34,17 +34,7 @@ def control_routes(sim: Simulator) -> list[web.RouteDef]:
         return json_response(sim.faults.to_dict())
 
     async def set_faults(request: web.Request) -> web.StreamResponse:
-        try:
-            data = await request.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            return json_response({"error": "body must be a JSON object"}, 400)
-        try:
-            sim.faults.update(data)
-        except ValueError as exc:
-            return json_response({"error": str(exc)}, 400)
-        return json_response(sim.faults.to_dict())
+        return await update_from_json(request, sim.faults.update, sim.faults.to_dict)
 
     async def reset(request: web.Request) -> web.StreamResponse:
         sim.reset()
