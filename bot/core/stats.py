@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.core.i18n import ZH, language, t
+from bot.core.mj.billing import Quota
 from bot.core.models import JobStatus
 from bot.core.pricing import PriceKind
 
@@ -34,35 +35,7 @@ TOP_USERS = 5
 MAX_LENGTH = 4000  # an embed description holds 4096
 
 
-@dataclass(frozen=True)
-class Quota:
-    """What the aggregator key may still spend, in USD (new-api / one-api billing)."""
-
-    limit_usd: float
-    used_usd: float
-
-    @property
-    def remaining_usd(self) -> float:
-        return self.limit_usd - self.used_usd
-
-
-def quota_of(subscription: Any, usage: Any) -> Quota | None:
-    """The quota from `GET .../billing/subscription` and `.../billing/usage` answers
-    (`hard_limit_usd`, else `system_hard_limit_usd`; `total_usage` in cents)."""
-    if not isinstance(subscription, dict) or not isinstance(usage, dict):
-        return None
-    limit = subscription.get("hard_limit_usd")
-    if limit is None:
-        limit = subscription.get("system_hard_limit_usd")
-    used = usage.get("total_usage")
-    if not isinstance(limit, int | float) or not isinstance(used, int | float):
-        return None
-    if isinstance(limit, bool) or isinstance(used, bool):
-        return None
-    return Quota(limit_usd=float(limit), used_usd=float(used) / 100.0)
-
-
-QuotaSource = Callable[[], Awaitable[Quota | None]]
+QuotaSource = Callable[[], Awaitable[Quota | None]]  # the client's billing_quota
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from bot.core.health import (
     OperatorAlerts,
     render_alert,
 )
+from bot.core.mj.billing import Quota
 from bot.core.mj.errors import (
     MJAuthError,
     MJEndpointUnsupportedError,
@@ -28,7 +29,7 @@ from bot.core.mj.errors import (
     MJValidationError,
 )
 from bot.core.models import JobKind, NewJob, Origin
-from bot.core.stats import Quota, StatsService
+from bot.core.stats import StatsService
 from bot.core.storage import SqlStorage
 from bot.sim import ManualClock, Simulator
 from tests.conftest import make_client

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.core.i18n import t
+from bot.core.mj.billing import Quota, quota_of
 from bot.core.models import (
     TIMED_OUT_REASON,
     JobKind,
@@ -16,12 +17,10 @@ from bot.core.models import (
 from bot.core.pricing import PriceKind
 from bot.core.stats import (
     MAX_LENGTH,
-    Quota,
     StatsReport,
     StatsService,
     UserUsage,
     WindowStats,
-    quota_of,
     render_stats,
 )
 from bot.core.storage import SqlStorage

@@ -8,8 +8,8 @@ import logging
 import httpx
 import pytest
 
+from bot.core.mj.billing import Quota
 from bot.core.mj.schemas import SpeedMode
-from bot.core.stats import Quota
 from bot.sim import SimConfig, Simulator, running_simulator
 from tests.conftest import API_KEY, make_client
 from tests.sim.helpers import client_for, submit

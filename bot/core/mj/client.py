@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
+from bot.core.mj.billing import BILLING_PATH, Quota, quota_of
+from bot.core.mj.downloads import download
 from bot.core.mj.errors import (
     MJAPIError,
     MJEndpointUnsupportedError,
     MJError,
-    MJHTTPError,
     MJProtocolError,
     MJRateLimitedError,
     MJServerError,
@@ -34,6 +33,7 @@ from bot.core.mj.responses import (
     parse_task,
     submission_of,
 )
+from bot.core.mj.retry import RetryPolicy
 from bot.core.mj.schemas import (
     BlendDimensions,
     BotType,
@@ -41,30 +41,13 @@ from bot.core.mj.schemas import (
     Submission,
     Task,
 )
-from bot.core.stats import Quota, quota_of
 
 log = logging.getLogger(__name__)
 
 LIST_CHUNK_SIZE = 100
-BILLING_PATH = "/v1/dashboard/billing"  # OpenAI-style, at the root (new-api, one-api)
 
 # Told of each API request's outcome: (True, None), or (False, the error). Must not block.
 RequestObserver = Callable[[bool, MJError | None], None]
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Backoff for idempotent queries: attempts in all, delays doubling up to a cap."""
-
-    attempts: int = 3
-    base_delay: float = 0.5
-    max_delay: float = 5.0
-
-    def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.max_delay)
-        backoff = min(self.base_delay * 2.0**attempt, self.max_delay)
-        return backoff * (0.5 + random.random() / 2)  # jitter: spread out many clients
 
 
 class MJClient:
@@ -243,30 +226,14 @@ class MJClient:
             return False
         return (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port)
 
-    async def download(self, url: str, *, max_bytes: int, hops: int = 3) -> bytes:
-        """Fetch a result image. Aggregator image URLs may need the key; a redirect from
-        them (to a CDN) is followed without it."""
-        keyed = self.sends_key_to(url)
-        headers = self._auth_headers() if keyed else {}
-        try:
-            async with self._http.stream(
-                "GET", url, headers=headers, follow_redirects=not keyed
-            ) as response:
-                if response.is_redirect and hops > 0:
-                    target = str(response.url.join(response.headers["location"]))
-                    return await self.download(target, max_bytes=max_bytes, hops=hops - 1)
-                if response.status_code >= 300:
-                    raise MJHTTPError(response.status_code, "image download failed")
-                data = bytearray()
-                async for chunk in response.aiter_bytes():
-                    data.extend(chunk)
-                    if len(data) > max_bytes:
-                        raise MJProtocolError(f"image larger than {max_bytes} bytes")
-                return bytes(data)
-        except httpx.TimeoutException as exc:
-            raise MJTimeoutError("image download timed out") from exc
-        except httpx.HTTPError as exc:
-            raise MJTransportError(f"image download failed: {type(exc).__name__}") from exc
+    async def download(self, url: str, *, max_bytes: int) -> bytes:
+        """Fetch a result image; the key goes only to the aggregator's own origin."""
+        return await download(
+            self._http,
+            url,
+            max_bytes=max_bytes,
+            headers_for=lambda target: self._auth_headers() if self.sends_key_to(target) else {},
+        )
 
     # ---------------------------------------------------------------- plumbing
 
