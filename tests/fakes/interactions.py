@@ -46,6 +46,7 @@ class InteractionFactory:
         self.attachment_size_limit = attachment_size_limit
         self.app_permissions, self.member_permissions = app_permissions, member_permissions
         self._users: dict[int, dict[str, Any]] = {int(fake.user["id"]): fake.user}
+        self.member_roles: dict[int, list[int]] = {}  # user id -> role ids in every guild
         self._dm_channels: dict[int, int] = {}
 
     # -- public builders ----------------------------------------------------------------
@@ -204,7 +205,9 @@ class InteractionFactory:
             guild={"id": str(gid), "locale": guild.locale, "features": []},
             channel_id=str(cid),
             channel=self.fake.channels[cid].to_json(),
-            member=member_json(user, member_permissions),
+            member=member_json(
+                user, member_permissions, self.member_roles.get(int(user["id"]), [])
+            ),
             context=0,
             authorizing_integration_owners={"0": str(gid)},
         )

@@ -46,10 +46,12 @@ def user_json(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
     return data
 
 
-def member_json(user: dict[str, Any], permissions: discord.Permissions) -> dict[str, Any]:
+def member_json(
+    user: dict[str, Any], permissions: discord.Permissions, roles: list[int] | None = None
+) -> dict[str, Any]:
     return {
         "user": user,
-        "roles": [],
+        "roles": [str(role) for role in roles or []],
         "nick": None,
         "avatar": None,
         "joined_at": now().isoformat(),
