@@ -44,3 +44,5 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
     # httpx logs every request at INFO; the tracker polls often.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # Alembic narrates every start; bot.core.storage.migrate logs what changed.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

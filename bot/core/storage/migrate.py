@@ -70,6 +70,10 @@ def _upgrade(conn: Connection) -> str:
         command.stamp(config, BASELINE)
         log.info("adopted a schema version 1 database as revision %s", BASELINE)
     command.upgrade(config, "head")
+    after = _context(conn).get_current_heads()
+    if after != current:
+        before = ", ".join(current) or "an empty database"
+        log.info("database schema migrated from %s to %s", before, ", ".join(after))
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(f"PRAGMA user_version={_ALEMBIC_USER_VERSION}")
     head = _context(conn).get_current_revision()
