@@ -105,3 +105,18 @@ def test_a_database_that_refuses_is_one_line_without_the_password(
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("Start-up error: DATABASE_URL") and "password" in line
     assert "not-the-password-xyz" not in result.stderr + result.stdout
+
+
+def test_a_bad_price_list_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    result = start(
+        tmp_path,
+        DISCORD_TOKEN="discord-secret-value",
+        MJ_API_KEY="mj-secret-value",
+        MJ_API_BASE_URL="http://127.0.0.1:9",
+        PRICES="imagine=2,fly=3",
+        BUTTON_POLICY="everyone",
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "PRICES" in line and "'fly=3'" in line and "BUTTON_POLICY" in line
+    assert "secret-value" not in result.stderr
