@@ -201,6 +201,11 @@ async def run(settings: Settings) -> None:
         storage = await open_storage(path=settings.database_path, url=settings.database_url_value)
         try:
             log.info("starting; storage %s, aggregator at %s", storage.backend, settings.api_host)
+            if settings.credits_enabled and not settings.admin_ids:
+                log.warning(
+                    "credits are on but ADMIN_USER_IDS is empty: every server's managers "
+                    "may grant credits that count everywhere; name the operators"
+                )
             async with started(build(settings, http, storage)) as app:
                 await app.bot.connect()
         finally:

@@ -23,7 +23,7 @@ class ButtonPolicy(StrEnum):
     OWNER = "owner"  # only the user who started the job may press its buttons
     CLICKER_PAYS = "clicker_pays"  # anyone may press; whoever presses pays
     OWNER_PAYS = "owner_pays"  # anyone may press; the job's owner pays
-    ANYONE = "anyone"  # the old name of clicker_pays
+    # "anyone", the old name of clicker_pays, is read as clicker_pays (see the validator).
 
 
 class SyncPolicy(StrEnum):
@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     max_concurrent_jobs_per_user: int = Field(3, ge=0)
     daily_jobs_per_user: int = Field(0, ge=0)
     daily_jobs_per_server: int = Field(0, ge=0)
-    cooldown_seconds: float = Field(0.0, ge=0)
+    cooldown_seconds: float = Field(0.0, ge=0, allow_inf_nan=False)
     allowed_channel_ids: str = ""
     allowed_role_ids: str = ""
 

@@ -89,6 +89,18 @@ class Admin(commands.Cog):
             raise RequestRejectedError(Rejection.NOT_OPERATOR)
         return admin
 
+    def _require_reader(
+        self, interaction: discord.Interaction, user: discord.User | discord.Member
+    ) -> int:
+        """A wallet is global: a server's managers see those of their own members."""
+        admin = self._require_admin(interaction)
+        member = isinstance(user, discord.Member) and user.guild.id == interaction.guild_id
+        if not member and not self._accounts.is_operator(
+            admin, manages_server=interaction.permissions.manage_guild
+        ):
+            raise RequestRejectedError(Rejection.NOT_OPERATOR)
+        return admin
+
     async def _reply(
         self, interaction: discord.Interaction, text: str, *, credits_note: bool = False
     ) -> None:
@@ -138,7 +150,7 @@ class Admin(commands.Cog):
     @mjadmin.command(name="balance", description=_("A user's credits, jobs today and limits"))
     @app_commands.describe(user=_("Whose balance"))
     async def balance(self, interaction: discord.Interaction, user: discord.User) -> None:
-        self._require_admin(interaction)
+        self._require_reader(interaction, user)
         view = await self._accounts.balance(user.id, interaction.guild_id)
         await self._reply(interaction, balance_text(view, str(interaction.locale), of_user=user.id))
 
@@ -210,7 +222,10 @@ class Admin(commands.Cog):
             await self._reply(interaction, t("admin.limits_need_both", locale))
             return
         chosen = LimitSetting(setting.value)
-        changed = await self._accounts.set_limit(admin, guild_id, chosen, value)
+        operator = self._accounts.is_operator(
+            admin, manages_server=interaction.permissions.manage_guild
+        )
+        changed = await self._accounts.set_limit(admin, guild_id, chosen, value, operator=operator)
         shown = limit_value(chosen, changed, locale)
         done = t("admin.limit_set", locale, setting=chosen.value, value=shown)
         await self._reply(interaction, f"{done}\n\n{limits_text(changed, locale)}")
@@ -220,7 +235,7 @@ class Admin(commands.Cog):
     @mjadmin.command(name="ledger", description=_("A user's latest credit movements"))
     @app_commands.describe(user=_("Whose ledger"))
     async def ledger(self, interaction: discord.Interaction, user: discord.User) -> None:
-        self._require_admin(interaction)
+        self._require_reader(interaction, user)
         locale = str(interaction.locale)
         page = await self._accounts.ledger_page(user.id, 0)
         text = ledger_text(page, user.id, locale)

@@ -15,6 +15,7 @@ from bot.core.limits import (
     EffectiveLimits,
     LimitSetting,
     format_limit,
+    loosens,
     next_utc_midnight,
     parse_limit,
 )
@@ -167,9 +168,16 @@ class Accounts:
         return await self._admission.limits.effective(self._storage.policy, guild_id)
 
     async def set_limit(
-        self, admin_id: int, guild_id: int, setting: LimitSetting, text: str
+        self,
+        admin_id: int,
+        guild_id: int,
+        setting: LimitSetting,
+        text: str,
+        *,
+        operator: bool = True,
     ) -> EffectiveLimits:
-        """Set a limit for this server; `default` puts the settings' value back."""
+        """Set a limit for this server; `default` puts the settings' value back. A server's
+        own managers (not operators) may only make the operator's limits stricter."""
         if text.strip().lower() in RESET_WORDS:
             now = self._clock()
             async with self._storage.transaction() as stores:
@@ -184,6 +192,11 @@ class Accounts:
             raise RequestRejectedError(
                 Rejection.LIMIT_VALUE_INVALID, setting=setting.value, problem=str(exc)
             ) from exc
+        default = getattr(self._admission.limits.defaults, setting.value)
+        if not operator and loosens(setting, default, value):
+            raise RequestRejectedError(
+                Rejection.LIMIT_LOOSER, setting=setting.value, default=format_limit(default)
+            )
         stored = format_limit(value)
         now = self._clock()
         async with self._storage.transaction() as stores:

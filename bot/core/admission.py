@@ -17,6 +17,10 @@ class Admission:
     async def admit(self, stores: Stores, new: NewJob) -> None:
         """Before the job's row exists: may this user start it here, now?"""
         await stores.policy.lock_user(new.origin.user_id)
+        if new.origin.guild_id is not None and await self.limits.has_server_budget(
+            stores.policy, new.origin.guild_id
+        ):
+            await stores.policy.lock_guild(new.origin.guild_id)
         await self.limits.check(stores.policy, new)
 
     async def charge(self, stores: Stores, new: NewJob, job: Job) -> None:

@@ -11,7 +11,7 @@ import secrets
 import time
 from collections.abc import Callable
 
-from bot.core.lifecycle import JobEvent
+from bot.core.lifecycle import Cause, JobEvent
 from bot.core.models import Job, JobStatus, NewJob, Wallet
 from bot.core.ports import LedgerStore, Stores
 from bot.core.pricing import Prices, price_kind
@@ -61,7 +61,11 @@ class Credits:
             )
 
     async def on_job_event(self, stores: Stores, event: JobEvent) -> None:
-        """In the transaction that records a final state: spend or give back, once."""
+        """In the transaction that records a final state: spend or give back, once. A
+        submit the aggregator answered with an existing task is not charged again."""
+        if event.cause is Cause.SUBMITTED and event.duplicate:
+            await stores.ledger.refund(event.job.id, at=self._clock())
+            return
         if not event.finished or event.previous is None or event.previous.is_terminal:
             return
         if event.job.status is JobStatus.SUCCESS:

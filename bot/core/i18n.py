@@ -24,6 +24,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Failed: the aggregator did not finish in time",
         "失败：服务商未能按时完成任务",
     ),
+    "state.unconfirmed": (
+        "Failed: the aggregator never confirmed the submit; any credits were refunded",
+        "失败：服务商始终未确认提交；已退还点数",
+    ),
     "state.interrupted": (
         "Failed: the bot restarted before the task was confirmed; nothing more will happen",
         "失败：机器人在任务确认前重启，此任务不会继续",
@@ -145,6 +149,12 @@ _TEXT: dict[str, tuple[str, str]] = {
         "seconds, or Discord ids separated by commas; `default` goes back to the settings.",
         "{setting} 的取值无效：请使用整数（0 表示不限）、秒数，或以逗号分隔的 Discord ID；"
         "输入 `default` 恢复默认设置。",
+    ),
+    "error.limit_looser": (
+        "Only the bot's operators can loosen {setting} (set to {default} for the bot); "
+        "you can make it stricter for this server.",
+        "只有机器人运营者可以放宽 {setting}（机器人设置为 {default}）；"
+        "你可以为本服务器设置更严格的值。",
     ),
     "error.credits_off": (
         "Credits are not used on this bot: nothing is charged.",

@@ -49,11 +49,19 @@ class JobService:
         bot_type: BotType | None = None,
         parent: Job | None = None,
         payer_id: int | None = None,
+        same_request: bool = False,
     ) -> Job:
         text = check_prompt(prompt, max_chars=self.limits.max_prompt_chars)
         checked = check_images(images, max_bytes=self.limits.max_image_bytes)
         job = await self._starter.record(
-            JobKind.IMAGINE, origin, text, mode, bot_type, parent=parent, payer_id=payer_id
+            JobKind.IMAGINE,
+            origin,
+            text,
+            mode,
+            bot_type,
+            parent=parent,
+            payer_id=payer_id,
+            same_request=same_request,
         )
         data_urls = [to_data_url(image) for image in checked]
         call = self._client.imagine(text, images=data_urls, bot_type=bot_type, mode=mode)
@@ -134,7 +142,9 @@ class JobService:
         job = await self._jobs.get(job_id)
         if job is None or job.task_id is None:
             raise RequestRejectedError(Rejection.BUTTON_UNKNOWN)
-        if self.limits.owner_only_buttons and job.user_id != user_id:
+        # Whatever the button policy, only the user who started a job answers its modal:
+        # the answer is part of that (already admitted and charged) job.
+        if job.user_id != user_id:
             raise RequestRejectedError(Rejection.NOT_OWNER, owner_id=job.user_id)
         return job
 

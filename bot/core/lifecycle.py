@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from bot.core.changes import changes_from_task, final_changes, is_visible
 from bot.core.models import (
     INTERRUPTED_REASON,
     TIMED_OUT_REASON,
+    UNCONFIRMED_REASON,
     Job,
     JobStatus,
     NewJob,
@@ -48,12 +49,14 @@ class JobEvent:
     previous: JobStatus | None  # None when the job was just recorded
     cause: Cause
     visible: bool  # the user would see a difference on the message
+    duplicate: bool = False  # SUBMITTED: the aggregator answered with a task that exists
 
     @property
     def finished(self) -> bool:
         return self.job.status.is_terminal
 
 
+_TRACKED = (JobStatus.WAITING, JobStatus.IN_PROGRESS)
 AfterCommit = Callable[[JobEvent], Awaitable[None]]
 InTransaction = Callable[[Stores, JobEvent], Awaitable[None]]
 
@@ -112,7 +115,10 @@ class JobLifecycle:
         queue_position: int | None,
         final_prompt: str | None,
         needs_input: bool,
+        duplicate: bool = False,
     ) -> Job:
+        """The aggregator accepted the job. `duplicate`: it answered with a task that
+        already existed (the same request again), which is not charged a second time."""
         status = JobStatus.MODAL if needs_input else JobStatus.WAITING
         now = self._clock()
         async with self._storage.transaction() as stores:
@@ -135,7 +141,7 @@ class JobLifecycle:
             }
             if final_prompt:
                 changes["final_prompt"] = final_prompt
-            event = self._event(job, changes, Cause.SUBMITTED)
+            event = replace(self._event(job, changes, Cause.SUBMITTED), duplicate=duplicate)
             await self._within(stores, [event])
         log.info("job %d submitted as task %s (%s)", job.id, task_id, status)
         await self._announce([event])
@@ -143,6 +149,12 @@ class JobLifecycle:
 
     async def submit_failed(self, job: Job, reason: str) -> Job:
         return await self._finish_one(job, JobStatus.FAILURE, reason, Cause.SUBMIT_FAILED)
+
+    async def unconfirmed(self, jobs: Iterable[Job]) -> list[Job]:
+        """Jobs whose submit answer never came (timed out, or lost) by their deadline."""
+        return await self._finish_many(
+            jobs, UNCONFIRMED_REASON, Cause.DEADLINE, expected=(JobStatus.PENDING,)
+        )
 
     async def reopen(self, job: Job, prompt: str) -> Job | None:
         """A MODAL job answered by the user goes back to PENDING; None if already answered."""
@@ -212,33 +224,40 @@ class JobLifecycle:
         # A job finished meanwhile by another path was left alone: no event for it.
         return [event for event in events if event.job.id in written]
 
-    async def expire(self, jobs: Iterable[Job]) -> list[Job]:
-        """Jobs past their deadline fail as timed out."""
-        return await self._finish_many(jobs, TIMED_OUT_REASON, Cause.DEADLINE)
+    async def expire(
+        self, jobs: Iterable[Job], *, expected: Sequence[JobStatus] = _TRACKED
+    ) -> list[Job]:
+        """Jobs past their deadline fail as timed out, if still in an `expected` status
+        (a user's answer racing the sweep of an abandoned modal wins)."""
+        return await self._finish_many(jobs, TIMED_OUT_REASON, Cause.DEADLINE, expected=expected)
 
     async def interrupt(self, jobs: Iterable[Job]) -> list[Job]:
         """Jobs whose submit was never answered (the bot stopped): their task is unknown."""
-        return await self._finish_many(jobs, INTERRUPTED_REASON, Cause.INTERRUPTED)
+        return await self._finish_many(
+            jobs, INTERRUPTED_REASON, Cause.INTERRUPTED, expected=(JobStatus.PENDING,)
+        )
 
     # ---------------------------------------------------------------- plumbing
 
     async def _finish_one(self, job: Job, status: JobStatus, reason: str, cause: Cause) -> Job:
         async with self._storage.transaction() as stores:
             changes = final_changes(status, reason, self._clock())
-            event = await self._write(stores, job, changes, cause, None)
+            event = await self._write(stores, job, changes, cause, None, (JobStatus.PENDING,))
             if event is None:
                 return await self._current(stores, job)
             await self._within(stores, [event])
         await self._announce([event])
         return event.job
 
-    async def _finish_many(self, jobs: Iterable[Job], reason: str, cause: Cause) -> list[Job]:
+    async def _finish_many(
+        self, jobs: Iterable[Job], reason: str, cause: Cause, *, expected: Sequence[JobStatus]
+    ) -> list[Job]:
         now = self._clock()
         events: list[JobEvent] = []
         async with self._storage.transaction() as stores:
             for job in jobs:
                 changes = final_changes(JobStatus.FAILURE, reason, now)
-                event = await self._write(stores, job, changes, cause, None)
+                event = await self._write(stores, job, changes, cause, None, expected)
                 if event is not None:
                     events.append(event)
             await self._within(stores, events)
@@ -252,8 +271,10 @@ class JobLifecycle:
         changes: dict[str, Any],
         cause: Cause,
         update: TaskUpdate | None,
+        expected: Sequence[JobStatus] = (),
     ) -> JobEvent | None:
-        """Store a final state; None when the job was already final (nothing written)."""
+        """Store a final state; None when the job was already final or no longer in an
+        `expected` status (nothing written)."""
         new = job.model_copy(update=changes)
         if not new.status.is_terminal:
             raise ValueError(f"{new.status} is not a final status")
@@ -265,6 +286,7 @@ class JobLifecycle:
             final_prompt=new.final_prompt,
             fail_reason=new.fail_reason,
             at=changes["updated_at"],
+            expected=expected,
         )
         if stored is None:
             return None

@@ -74,6 +74,15 @@ def parse_limit(setting: LimitSetting, text: str) -> Any:
     return int(text)
 
 
+def loosens(setting: LimitSetting, default: Any, value: Any) -> bool:
+    """Would `value` allow more than the operator's `default` does?"""
+    if setting in (LimitSetting.ALLOWED_CHANNEL_IDS, LimitSetting.ALLOWED_ROLE_IDS):
+        return bool(default) and not (value and value <= default)  # empty = everywhere
+    if setting is LimitSetting.COOLDOWN_SECONDS:
+        return bool(value < default)
+    return bool(default) and (value == 0 or value > default)  # 0 = unlimited
+
+
 def format_limit(value: Any) -> str:
     if isinstance(value, frozenset):
         return ", ".join(str(i) for i in sorted(value)) or "-"
@@ -118,6 +127,9 @@ class Limits:
         overrides = await policy.guild_limits(guild_id) if guild_id is not None else {}
         return with_overrides(self.defaults, overrides)
 
+    async def has_server_budget(self, policy: PolicyStore, guild_id: int) -> bool:
+        return bool((await self.effective(policy, guild_id)).values.daily_jobs_per_server)
+
     async def check(self, policy: PolicyStore, new: NewJob) -> None:
         """Refuse a job the rules do not allow; called in the transaction that records it,
         before its row exists, after `lock_user` so one user's requests queue."""
@@ -131,15 +143,13 @@ class Limits:
         channel = origin.message.channel_id
         if limits.allowed_channel_ids and channel not in limits.allowed_channel_ids:
             raise RequestRejectedError(Rejection.CHANNEL_NOT_ALLOWED)
-        if (
-            limits.allowed_role_ids
-            and origin.guild_id is not None
-            and not limits.allowed_role_ids & origin.role_ids
-        ):
+        # Outside a server (a DM) nobody has a role: with roles required, it is refused.
+        if limits.allowed_role_ids and not limits.allowed_role_ids & origin.role_ids:
             raise RequestRejectedError(Rejection.ROLE_NOT_ALLOWED)
         now = self._clock()
         last = await policy.last_job_at(user)
-        if limits.cooldown_seconds and last is not None and now - last < limits.cooldown_seconds:
+        cooling = limits.cooldown_seconds and not new.same_request
+        if cooling and last is not None and now - last < limits.cooldown_seconds:
             again = math.ceil(last + limits.cooldown_seconds)
             raise RequestRejectedError(
                 Rejection.COOLDOWN, seconds=format_limit(limits.cooldown_seconds), at=again

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 # Failure reasons the bot itself records (the renderer shows them translated).
 TIMED_OUT_REASON = "timed out: the aggregator did not finish the task in time"
 INTERRUPTED_REASON = "interrupted: the bot stopped before the aggregator confirmed the submit"
-CANCELLED_REASON = "cancelled"
+UNCONFIRMED_REASON = "unconfirmed: the aggregator never confirmed the submit in time"
 
 
 class JobKind(StrEnum):
@@ -157,6 +157,7 @@ class NewJob:
     inputs: tuple[InputImage, ...] = ()
     payer_id: int | None = None  # who pays, when not the user who asked (owner_pays)
     asks_first: bool = False  # an action that opens a modal before it runs
+    same_request: bool = False  # a later job of one press ("Imagine all"): one cooldown
 
     @property
     def payer(self) -> int:

@@ -70,9 +70,10 @@ class JobStore(Protocol):
         final_prompt: str | None,
         fail_reason: str | None,
         at: float,
+        expected: Sequence[JobStatus] = (),
     ) -> Job | None:
         """Record a final status once: the job as stored now, or None (and nothing
-        changed) if it was already final."""
+        changed) if it was already final, or not in one of the `expected` statuses."""
         ...
 
     async def reopen(self, job_id: int, *, prompt: str, at: float) -> bool:
@@ -142,6 +143,10 @@ class LedgerStore(Protocol):
 class PolicyStore(Protocol):
     async def lock_user(self, user_id: int) -> None:
         """Serialize this user's admissions until the transaction ends."""
+        ...
+
+    async def lock_guild(self, guild_id: int) -> None:
+        """Serialize admissions against a server's daily budget (after lock_user)."""
         ...
 
     async def is_banned(self, user_id: int) -> bool: ...

@@ -164,12 +164,18 @@ class ButtonPresses:
         if not prompts:
             raise RequestRejectedError(Rejection.JOB_NOT_READY)
 
-        async def imagine(where: Origin, text: str) -> Job:
+        async def imagine(where: Origin, text: str, *, later: bool = True) -> Job:
             return await self._service.imagine(
-                where, text, mode=mode, bot_type=bot_type, parent=parent, payer_id=payer
+                where,
+                text,
+                mode=mode,
+                bot_type=bot_type,
+                parent=parent,
+                payer_id=payer,
+                same_request=later,  # one press, one cooldown
             )
 
-        started = [await imagine(origin, prompts[0])]
+        started = [await imagine(origin, prompts[0], later=False)]
         if more_origins is None:
             return started
         for text in prompts[1:]:

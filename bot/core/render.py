@@ -10,6 +10,7 @@ from bot.core.i18n import t
 from bot.core.models import (
     INTERRUPTED_REASON,
     TIMED_OUT_REASON,
+    UNCONFIRMED_REASON,
     Job,
     JobKind,
     JobStatus,
@@ -125,6 +126,8 @@ def _fail_text(job: Job, locale: str) -> str:
         return t("state.timed_out", locale)
     if job.fail_reason == INTERRUPTED_REASON:
         return t("state.interrupted", locale)
+    if job.fail_reason == UNCONFIRMED_REASON:
+        return t("state.unconfirmed", locale)
     return _clip(t("state.failed", locale, reason=job.fail_reason or "?"), MAX_DESCRIPTION)
 
 

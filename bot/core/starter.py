@@ -8,15 +8,14 @@ Commands (`JobService`) and buttons (`ButtonPresses`) both start jobs through he
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.core.lifecycle import JobLifecycle
-from bot.core.mj.errors import MJError
+from bot.core.mj.errors import MJError, MJTimeoutError
 from bot.core.mj.schemas import BotType, SpeedMode, Submission
-from bot.core.models import CANCELLED_REASON, InputImage, Job, JobKind, NewJob, Origin
+from bot.core.models import InputImage, Job, JobKind, NewJob, Origin
 from bot.core.validation import MAX_PROMPT_CHARS
 
 FAIL_REASON_MAX_CHARS = 500
@@ -50,6 +49,7 @@ class JobStarter:
         index: int | None = None,
         payer_id: int | None = None,
         asks_first: bool = False,
+        same_request: bool = False,
     ) -> Job:
         """Write a job (and where its message is) before anything is submitted; limits and
         credits may refuse it there (RequestRejectedError, nothing written)."""
@@ -68,6 +68,7 @@ class JobStarter:
             inputs=tuple(inputs),
             payer_id=payer_id,
             asks_first=asks_first,
+            same_request=same_request,
         )
         return await self._lifecycle.record(new)
 
@@ -75,15 +76,20 @@ class JobStarter:
         self, job: Job, call: Awaitable[Submission], *, needs_input: bool = False
     ) -> Job:
         """Await the submit and record its answer. `needs_input`: the aggregator now waits
-        for a modal answer even if it did not say so (Custom Zoom, Vary Region)."""
+        for a modal answer even if it did not say so (Custom Zoom, Vary Region).
+
+        A refusal fails the job (and refunds it). A timeout, a cancellation (shutdown) or
+        a crash leave it PENDING: the task may exist, so it is resolved later, once."""
         try:
             submission = await call
+        except MJTimeoutError as exc:
+            # The task may have started: the job stays PENDING, its credits reserved,
+            # until the tracker's sweep resolves it at its deadline (or a restart does).
+            exc.job_id = job.id
+            raise
         except MJError as exc:
             await self._lifecycle.submit_failed(job, str(exc)[:FAIL_REASON_MAX_CHARS])
             exc.job_id = job.id
-            raise
-        except asyncio.CancelledError:
-            await self._lifecycle.submit_failed(job, CANCELLED_REASON)
             raise
         return await self._lifecycle.submitted(
             job,
@@ -91,4 +97,5 @@ class JobStarter:
             queue_position=submission.queue_position,
             final_prompt=submission.final_prompt,
             needs_input=needs_input or submission.needs_modal,
+            duplicate=submission.already_exists,
         )

@@ -23,7 +23,7 @@ from bot.core.ports import JobStore
 log = logging.getLogger(__name__)
 
 FETCH_CONCURRENCY = 8
-MODAL_SWEEP_SECONDS = 60.0  # how often jobs left waiting for the user's input are checked
+SWEEP_SECONDS = 60.0  # how often jobs nobody follows (modals, unconfirmed submits) are checked
 
 _STATUS_OF_TASK = {
     TaskStatus.IN_PROGRESS: JobStatus.IN_PROGRESS,
@@ -73,7 +73,7 @@ class Tracker:
         self._list_supported = True
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
-        self._last_modal_sweep = float("-inf")
+        self._last_sweep = float("-inf")
         self.ticks = 0
 
     # ---------------------------------------------------------------- lifecycle
@@ -97,7 +97,7 @@ class Tracker:
         resumed = await self._jobs.list_by_status([JobStatus.WAITING, JobStatus.IN_PROGRESS])
         for job in resumed:
             self.track(job)
-        await self.expire_abandoned_modals()
+        await self.sweep_stale()
         log.info("tracker resumed %d jobs, %d interrupted", len(resumed), len(interrupted))
         return resumed
 
@@ -121,23 +121,27 @@ class Tracker:
 
     # ---------------------------------------------------------------- polling
 
-    async def expire_abandoned_modals(self) -> list[Job]:
-        """A job left waiting for the user's input past its deadline fails (and its
-        reservation is refunded): the aggregator has long dropped its modal."""
-        self._last_modal_sweep = now = self._clock()
-        waiting = await self._jobs.list_by_status([JobStatus.MODAL])
-        overdue = [job for job in waiting if now - job.updated_at > self._deadline]
-        return await self._lifecycle.expire(overdue) if overdue else []
+    async def sweep_stale(self) -> list[Job]:
+        """Jobs nobody follows that passed their deadline fail, and their reservations
+        are refunded: one left waiting for the user's input (the aggregator has long
+        dropped its modal), or one whose submit answer never came (timed out, lost)."""
+        self._last_sweep = now = self._clock()
+        stale = await self._jobs.list_by_status([JobStatus.MODAL, JobStatus.PENDING])
+        overdue = [job for job in stale if now - job.updated_at > self._deadline]
+        modals = [job for job in overdue if job.status is JobStatus.MODAL]
+        pending = [job for job in overdue if job.status is JobStatus.PENDING]
+        done = await self._lifecycle.expire(modals, expected=(JobStatus.MODAL,)) if modals else []
+        return done + (await self._lifecycle.unconfirmed(pending) if pending else [])
 
     async def _run(self) -> None:
         while True:
             if not self._tracked:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), MODAL_SWEEP_SECONDS)
+                    await asyncio.wait_for(self._wake.wait(), SWEEP_SECONDS)
             try:
-                if self._clock() - self._last_modal_sweep >= MODAL_SWEEP_SECONDS:
-                    await self.expire_abandoned_modals()
+                if self._clock() - self._last_sweep >= SWEEP_SECONDS:
+                    await self.sweep_stale()
                 await self.tick()
             except asyncio.CancelledError:
                 raise

@@ -45,6 +45,7 @@ class Rejection(StrEnum):
     NOT_OPERATOR = "not_operator"
     AMOUNT_INVALID = "amount_invalid"
     LIMIT_VALUE_INVALID = "limit_value_invalid"
+    LIMIT_LOOSER = "limit_looser"
     CREDITS_OFF = "credits_off"
 
 

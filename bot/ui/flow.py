@@ -34,11 +34,13 @@ class JobContext:
         return origin_of(self.interaction, message.id, MessageKind.FOLLOWUP)
 
     async def refused(self, origin: Origin, error: RequestRejectedError) -> None:
-        """A later job of this interaction was refused: say why on its message."""
-        text = user_message(error, str(self.interaction.locale))
+        """A later job of this interaction was refused: its public placeholder goes, and
+        the reason (a limit, the user's balance) is said to the user alone."""
         message_id = origin.message.message_id
         if message_id is not None:
-            await self.interaction.followup.edit_message(message_id, content=text)
+            await self.interaction.followup.delete_message(message_id)
+        text = user_message(error, str(self.interaction.locale))
+        await self.interaction.followup.send(text, ephemeral=True)
 
 
 class CommandFlow:

@@ -53,6 +53,7 @@ _ZH = {
     ),
     "A user's latest credit movements": "查看用户最近的点数变动",
     "Whose ledger": "要查看账目的用户",
+    "Jobs, credits and the aggregator: today and 7 days": "任务、点数与服务商：今天和最近 7 天",
 }
 
 

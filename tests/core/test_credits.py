@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import random
 
+import httpx
 import pytest
 
 from bot.app import Core, build_core
@@ -16,8 +17,17 @@ from bot.core.admission import Admission
 from bot.core.credits import Credits
 from bot.core.limits import Limits, LimitValues
 from bot.core.mj.client import MJClient
-from bot.core.mj.errors import MJBannedPromptError
-from bot.core.models import ChargeState, JobStatus, LedgerReason, MessageRef, Origin
+from bot.core.mj.errors import MJBannedPromptError, MJTimeoutError
+from bot.core.models import (
+    UNCONFIRMED_REASON,
+    ChargeState,
+    JobKind,
+    JobStatus,
+    LedgerReason,
+    MessageRef,
+    NewJob,
+    Origin,
+)
 from bot.core.pricing import PriceKind, Prices, parse_prices
 from bot.core.starter import JobLimits
 from bot.core.storage import SqlStorage
@@ -320,10 +330,97 @@ async def test_a_modal_left_unanswered_is_refunded_at_its_deadline(
         (variation,) = await core.presses.press(user(7, 2), grid.id, v1)
         assert variation.status is JobStatus.MODAL
         assert (await accounts.wallet(7)).reserved == 1
-        assert await core.tracker.expire_abandoned_modals() == []  # not yet
+        assert await core.tracker.sweep_stale() == []  # not yet
         clock.advance(601)
-        (expired,) = await core.tracker.expire_abandoned_modals()
+        (expired,) = await core.tracker.sweep_stale()
         assert expired.id == variation.id and expired.status is JobStatus.FAILURE
         assert await storage.ledger.charge_state(variation.id) is ChargeState.REFUNDED
         wallet = await accounts.wallet(7)
         assert (wallet.available, wallet.reserved) == (2, 0)
+
+
+async def test_a_stranger_cannot_answer_someone_elses_modal(
+    storage: SqlStorage,
+    client: MJClient,
+    sim_clock: ManualClock,
+    http,  # type: ignore[no-untyped-def]
+) -> None:
+    clock = ManualClock(1_000_000.0)
+    async with running_simulator(SimConfig(step_seconds=1.0, remix=True), clock=sim_clock) as sim:
+        core, accounts = make_core(make_client(sim, http), storage, clock=clock, owner_only=False)
+        await accounts.grant(ADMIN, 7, 3)
+        grid = await core.jobs.imagine(user(7), "remix me")
+        await run_until_idle(core, sim_clock, clock)
+        v1 = next(b.index for b in await storage.buttons.list(grid.id) if b.label == "V1")
+        (variation,) = await core.presses.press(user(7, 2), grid.id, v1)
+        with pytest.raises(RequestRejectedError) as caught:
+            await core.jobs.answer_modal(variation.id, 99, "the stranger's prompt")
+        assert caught.value.reason is Rejection.NOT_OWNER
+        assert sim.count("submit/modal") == 0
+
+
+async def test_a_submit_that_timed_out_stays_reserved_until_its_deadline(
+    storage: SqlStorage,
+    client: MJClient,
+    sim: Simulator,
+    http,  # type: ignore[no-untyped-def]
+) -> None:
+    clock = ManualClock(1_000_000.0)
+    async with httpx.AsyncClient(timeout=0.2) as impatient:
+        core, accounts = make_core(make_client(sim, impatient), storage, clock=clock)
+        await accounts.grant(ADMIN, 7, 3)
+        sim.faults.fault_scope, sim.faults.timeouts, sim.faults.timeout_seconds = "submit", 1, 0.5
+        with pytest.raises(MJTimeoutError):
+            await core.jobs.imagine(user(7), "did it start?")
+    (job,) = await storage.jobs.list_by_status([JobStatus.PENDING])
+    assert await storage.ledger.charge_state(job.id) is ChargeState.RESERVED
+    assert await core.tracker.sweep_stale() == []  # not before its deadline
+    clock.advance(601)
+    (swept,) = await core.tracker.sweep_stale()
+    assert swept.id == job.id and swept.fail_reason == UNCONFIRMED_REASON
+    assert await storage.ledger.charge_state(job.id) is ChargeState.REFUNDED
+    assert (await accounts.wallet(7)).available == 3
+
+
+async def test_an_answer_racing_the_modal_sweep_wins(
+    storage: SqlStorage,
+    client: MJClient,
+    sim_clock: ManualClock,
+    http,  # type: ignore[no-untyped-def]
+) -> None:
+    clock = ManualClock(1_000_000.0)
+    async with running_simulator(SimConfig(step_seconds=1.0, remix=True), clock=sim_clock) as sim:
+        core, accounts = make_core(make_client(sim, http), storage, clock=clock)
+        await accounts.grant(ADMIN, 7, 3)
+        grid = await core.jobs.imagine(user(7), "remix me")
+        await run_until_idle(core, sim_clock, clock)
+        v1 = next(b.index for b in await storage.buttons.list(grid.id) if b.label == "V1")
+        (variation,) = await core.presses.press(user(7, 2), grid.id, v1)
+        seen_by_sweep = await storage.jobs.get(variation.id)  # the sweep lists it...
+        answered = await core.jobs.answer_modal(variation.id, 7, "my answer")  # ...the user wins
+        clock.advance(601)
+        assert seen_by_sweep is not None
+        assert await core.lifecycle.expire([seen_by_sweep], expected=(JobStatus.MODAL,)) == []
+        assert (await storage.jobs.get(answered.id)).status is JobStatus.WAITING  # type: ignore[union-attr]
+        assert await storage.ledger.charge_state(variation.id) is ChargeState.RESERVED
+
+
+async def test_an_existing_task_answered_again_is_not_charged_twice(
+    storage: SqlStorage, client: MJClient, sim: Simulator
+) -> None:
+    core, accounts = make_core(client, storage, clock=ManualClock(1_000_000.0))
+    await accounts.grant(ADMIN, 7, 3)
+    first = await core.jobs.imagine(user(7), "once")
+    again = await core.lifecycle.record(NewJob(JobKind.IMAGINE, user(7, 2), prompt="once"))
+    assert await storage.ledger.charge_state(again.id) is ChargeState.RESERVED
+    assert first.task_id is not None
+    await core.lifecycle.submitted(
+        again,
+        task_id=first.task_id,
+        queue_position=None,
+        final_prompt=None,
+        needs_input=False,
+        duplicate=True,  # the aggregator's "already exists" (code 21 with a status)
+    )
+    assert await storage.ledger.charge_state(again.id) is ChargeState.REFUNDED
+    assert (await accounts.wallet(7)).available == 2  # only the first is held

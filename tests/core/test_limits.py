@@ -9,11 +9,13 @@ from dataclasses import replace
 import pytest
 
 from bot.app import Core, build_core
+from bot.core.accounts import Accounts
 from bot.core.admission import Admission
 from bot.core.credits import Credits
 from bot.core.limits import Limits, LimitSetting, LimitValues, Source, next_utc_midnight
 from bot.core.mj.client import MJClient
 from bot.core.models import JobStatus, MessageRef, Origin
+from bot.core.png import encode_png
 from bot.core.pricing import Prices
 from bot.core.starter import JobLimits
 from bot.core.storage import SqlStorage
@@ -21,6 +23,7 @@ from bot.core.validation import Rejection, RequestRejectedError
 from bot.sim import ManualClock, Simulator
 
 ADMIN = 900
+PNG = encode_png(8, 8, lambda y: b"\x10\x20\x30" * 8)
 NOW = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 
 
@@ -30,11 +33,12 @@ def asked(
     channel: int = 6,
     guild: int | None = 5,
     roles: frozenset[int] = frozenset(),
+    message: int = 1,
 ) -> Origin:
     return Origin(
         user_id=user_id,
         guild_id=guild,
-        message=MessageRef(channel_id=channel, message_id=1),
+        message=MessageRef(channel_id=channel, message_id=message),
         role_ids=roles,
     )
 
@@ -205,3 +209,74 @@ async def test_racing_requests_cannot_pass_the_running_limit(
     )
     refusals = [r for r in results if isinstance(r, RequestRejectedError)]
     assert len(refusals) == 7 and sim.count("submit/imagine") == 3
+
+
+async def test_the_server_budget_holds_when_many_users_race(
+    any_storage: SqlStorage, client: MJClient, sim: Simulator
+) -> None:
+    core = make_core(client, any_storage, replace(OPEN, daily_jobs_per_server=1), ManualClock(NOW))
+    results = await asyncio.gather(
+        *(core.jobs.imagine(asked(100 + i), f"race {i}") for i in range(8)),
+        return_exceptions=True,
+    )
+    refusals = [r for r in results if isinstance(r, RequestRejectedError)]
+    assert len(refusals) == 7 and all(r.reason is Rejection.SERVER_DAILY_LIMIT for r in refusals)
+    assert sim.count("submit/imagine") == 1
+
+
+async def test_roles_are_required_in_dms_too(
+    storage: SqlStorage, client: MJClient, sim: Simulator
+) -> None:
+    core = make_core(
+        client, storage, replace(OPEN, allowed_role_ids=frozenset({77})), ManualClock(NOW)
+    )
+    await refused(core, asked(guild=None), Rejection.ROLE_NOT_ALLOWED)  # no roles outside a server
+    await assert_nothing_happened(storage, sim, 0)
+
+
+async def test_imagine_all_is_one_press_for_the_cooldown(
+    storage: SqlStorage, client: MJClient, sim: Simulator, sim_clock: ManualClock
+) -> None:
+    clock = ManualClock(NOW)
+    core = make_core(client, storage, replace(OPEN, cooldown_seconds=30), clock)
+    described = await core.jobs.describe(asked(), PNG)
+    for _ in range(20):
+        sim_clock.advance(1.0)
+        await core.tracker.tick()
+    clock.advance(31)
+    everything = next(
+        b.index
+        for b in await storage.buttons.list(described.id)
+        if b.custom_id == "MJ::Job::PicReader::all"
+    )
+    messages = iter(range(100, 110))
+
+    async def more() -> Origin:
+        return asked(message=next(messages))
+
+    started = await core.presses.press(asked(), described.id, everything, more_origins=more)
+    assert len(started) == 4 and sim.count("submit/imagine") == 4
+    await refused(core, asked(), Rejection.COOLDOWN)  # the next request waits again
+
+
+async def test_a_server_manager_may_only_make_the_operators_limits_stricter(
+    storage: SqlStorage, client: MJClient
+) -> None:
+    defaults = LimitValues(max_concurrent_jobs_per_user=3, cooldown_seconds=10)
+    core = make_core(client, storage, defaults, ManualClock(NOW))
+    assert core.admission is not None
+    accounts = Accounts(storage, core.admission, admin_user_ids=frozenset({ADMIN}))
+    setting = LimitSetting.MAX_CONCURRENT_JOBS_PER_USER
+    for looser in ("0", "5"):
+        with pytest.raises(RequestRejectedError) as caught:
+            await accounts.set_limit(77, 5, setting, looser, operator=False)
+        assert caught.value.reason is Rejection.LIMIT_LOOSER
+    with pytest.raises(RequestRejectedError):
+        await accounts.set_limit(77, 5, LimitSetting.COOLDOWN_SECONDS, "1", operator=False)
+    stricter = await accounts.set_limit(77, 5, setting, "1", operator=False)
+    assert stricter.values.max_concurrent_jobs_per_user == 1
+    looser = await accounts.set_limit(ADMIN, 5, setting, "0", operator=True)
+    assert looser.values.max_concurrent_jobs_per_user == 0
+    back = await accounts.set_limit(77, 5, setting, "default", operator=False)
+    assert back.values.max_concurrent_jobs_per_user == 3
+    assert back.sources[setting] is Source.SETTINGS

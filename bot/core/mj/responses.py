@@ -104,6 +104,7 @@ def submission_of(envelope: SubmitResponse) -> Submission:
         queue_position=_queue_position(envelope) if envelope.code == 22 else None,
         needs_modal=needs_modal,
         final_prompt=str(final_prompt) if final_prompt else None,
+        already_exists=already_exists,
     )
 
 

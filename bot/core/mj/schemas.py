@@ -206,3 +206,4 @@ class Submission(BaseModel):
     queue_position: int | None = None  # code 22: tasks ahead of this one
     needs_modal: bool = False  # code 21 / "Waiting for window confirm": task is in MODAL
     final_prompt: str | None = None  # prompt to pre-fill a modal with
+    already_exists: bool = False  # code 21 with a status: the same task as before

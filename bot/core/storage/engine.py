@@ -15,7 +15,8 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -96,6 +97,10 @@ class Scope:
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    def upsert(self, table: Table) -> sqlite.Insert | postgresql.Insert:
+        """INSERT ... ON CONFLICT in this backend's dialect."""
+        return sqlite.insert(table) if self.is_sqlite else postgresql.insert(table)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -164,6 +164,7 @@ class SqlJobStore:
         final_prompt: str | None,
         fail_reason: str | None,
         at: float,
+        expected: Sequence[JobStatus] = (),
     ) -> Job | None:
         if not status.is_terminal:
             raise ValueError(f"{status} is not a final status")
@@ -177,9 +178,10 @@ class SqlJobStore:
             "finished_at": at,
             "updated_at": at,
         }
+        allowed = expected or [s for s in JobStatus if not s.is_terminal]
         statement = (
             update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.status.not_in([s.value for s in TERMINAL_STATUSES]))
+            .where(jobs.c.id == job_id, jobs.c.status.in_([s.value for s in allowed]))
             .values(**values)
             .returning(*jobs.c)
         )

@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import RowMapping, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.models import ChargeState, LedgerEntry, LedgerReason, Wallet
@@ -23,7 +21,7 @@ class SqlLedgerStore:
     async def open_wallet(self, user_id: int, *, new_user_credits: int, at: float) -> Wallet:
         """The user's wallet, made on first use (with its new-user credits), and locked
         until the transaction ends, so one user's admissions happen one at a time."""
-        upsert = (sqlite_insert if self._scope.is_sqlite else pg_insert)(wallets)
+        upsert = self._scope.upsert(wallets)
         statement = upsert.values(
             user_id=user_id, available=new_user_credits, reserved=0, created_at=at
         ).on_conflict_do_nothing(index_elements=[wallets.c.user_id])
@@ -197,7 +195,7 @@ class SqlLedgerStore:
         return {LedgerReason(r): (int(d or 0), int(h or 0)) for r, d, h in rows}
 
     async def _ensure(self, conn: AsyncConnection, user_id: int, at: float) -> None:
-        upsert = (sqlite_insert if self._scope.is_sqlite else pg_insert)(wallets)
+        upsert = self._scope.upsert(wallets)
         await conn.execute(
             upsert.values(
                 user_id=user_id, available=0, reserved=0, created_at=at

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.core.storage.engine import Scope
 from bot.core.storage.schema import bot_meta
@@ -20,7 +18,7 @@ class SqlMetaStore:
             return result.scalar_one_or_none()
 
     async def put(self, key: str, value: str) -> None:
-        upsert = (sqlite_insert if self._scope.is_sqlite else pg_insert)(bot_meta)
+        upsert = self._scope.upsert(bot_meta)
         statement = upsert.values(key=key, value=value).on_conflict_do_update(
             index_elements=[bot_meta.c.key], set_={"value": value}
         )

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, delete, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.core.models import JobStatus
 from bot.core.storage.engine import Scope
 from bot.core.storage.schema import audit, bans, guild_limits, jobs
 
-_UNFINISHED = [s.value for s in (JobStatus.PENDING, JobStatus.WAITING, JobStatus.IN_PROGRESS)]
+# MODAL counts: a job waiting for its user's answer still holds its place.
+_UNFINISHED = [
+    s.value for s in (JobStatus.PENDING, JobStatus.WAITING, JobStatus.IN_PROGRESS, JobStatus.MODAL)
+]
+_USER_LOCKS, _GUILD_LOCKS = 0x6D6A01, 0x6D6A02
 # A job the aggregator failed, or that was cancelled, does not count toward daily limits.
 _NOT_COUNTED = [JobStatus.FAILURE.value, JobStatus.CANCEL.value]
 
@@ -23,9 +25,19 @@ class SqlPolicyStore:
         """Hold this user's lock until the transaction ends, so that two of their
         requests are admitted one after the other. SQLite's write transactions are
         already one at a time."""
+        await self._lock(_USER_LOCKS, user_id)
+
+    async def lock_guild(self, guild_id: int) -> None:
+        """The same for a server's shared budget (taken after the user's lock)."""
+        await self._lock(_GUILD_LOCKS, guild_id)
+
+    async def _lock(self, space: int, key: int) -> None:
         if not self._scope.is_sqlite:
             async with self._scope.write() as conn:
-                await conn.execute(select(func.pg_advisory_xact_lock(user_id)))
+                # Two-key form: users and servers never share a lock; ids are hashed to int4.
+                await conn.execute(
+                    select(func.pg_advisory_xact_lock(space, func.hashtext(str(key))))
+                )
 
     async def is_banned(self, user_id: int) -> bool:
         async with self._scope.read() as conn:
@@ -34,7 +46,7 @@ class SqlPolicyStore:
 
     async def ban(self, user_id: int, *, admin_id: int, at: float) -> bool:
         """True if the user was not banned before."""
-        upsert = (sqlite_insert if self._scope.is_sqlite else pg_insert)(bans)
+        upsert = self._scope.upsert(bans)
         statement = upsert.values(
             user_id=user_id, banned_by=admin_id, created_at=at
         ).on_conflict_do_nothing(index_elements=[bans.c.user_id])
@@ -56,7 +68,7 @@ class SqlPolicyStore:
     async def set_guild_limit(
         self, guild_id: int, setting: str, value: str, *, admin_id: int, at: float
     ) -> None:
-        upsert = (sqlite_insert if self._scope.is_sqlite else pg_insert)(guild_limits)
+        upsert = self._scope.upsert(guild_limits)
         statement = upsert.values(
             guild_id=guild_id, setting=setting, value=value, set_by=admin_id, set_at=at
         ).on_conflict_do_update(

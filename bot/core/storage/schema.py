@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     Double,
     ForeignKey,
@@ -86,6 +87,8 @@ wallets = Table(
     Column("available", BigInteger, nullable=False, server_default="0"),
     Column("reserved", BigInteger, nullable=False, server_default="0"),
     Column("created_at", Double, nullable=False),
+    CheckConstraint("available >= 0", name="wallet_available_not_negative"),
+    CheckConstraint("reserved >= 0", name="wallet_reserved_not_negative"),
 )
 
 ledger = Table(
@@ -105,7 +108,8 @@ ledger = Table(
 job_charges = Table(
     "job_charges",
     metadata,
-    Column("job_id", Id, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    # RESTRICT: a job with a charge is never deleted from under its reservation.
+    Column("job_id", Id, ForeignKey("jobs.id", ondelete="RESTRICT"), primary_key=True),
     Column("user_id", BigInteger, nullable=False),
     Column("amount", BigInteger, nullable=False),
     Column("state", Text, nullable=False),

@@ -11,14 +11,21 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal_column, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.models import INTERRUPTED_REASON, TIMED_OUT_REASON, JobKind, JobStatus, LedgerReason
+from bot.core.models import (
+    INTERRUPTED_REASON,
+    TIMED_OUT_REASON,
+    UNCONFIRMED_REASON,
+    JobKind,
+    JobStatus,
+    LedgerReason,
+)
 from bot.core.pricing import PriceKind, price_kind
 from bot.core.stats import UserUsage, WindowStats
 from bot.core.storage.engine import Scope
 from bot.core.storage.schema import jobs, ledger
 
 # Failures the bot decided itself (gave up waiting, or stopped): not the aggregator's.
-BOT_REASONS = (TIMED_OUT_REASON, INTERRUPTED_REASON)
+BOT_REASONS = (TIMED_OUT_REASON, INTERRUPTED_REASON, UNCONFIRMED_REASON)
 
 
 class SqlStatsStore:

@@ -44,7 +44,7 @@ def upgrade() -> None:
     op.create_index("ledger_by_time", "ledger", ["created_at"])
     op.create_table(
         "job_charges",
-        sa.Column("job_id", ID, sa.ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("job_id", ID, sa.ForeignKey("jobs.id", ondelete="RESTRICT"), primary_key=True),
         sa.Column("user_id", sa.BigInteger, nullable=False),
         sa.Column("amount", sa.BigInteger, nullable=False),
         sa.Column("state", sa.Text, nullable=False),  # reserved | settled | refunded
