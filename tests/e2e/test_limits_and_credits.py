@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.core.models import JobStatus
+from bot.core.png import encode_png
 from tests.e2e.harness import Harness, harness
 from tests.fakes import FakeInteraction
 
 OWNER, STRANGER = 5001, 5002
+PNG = encode_png(16, 16, lambda y: b"\x20\x60\xa0" * 16)
 
 
 async def private_refusal(h: Harness, inter: FakeInteraction) -> str:
@@ -76,3 +78,23 @@ async def test_only_members_with_an_allowed_role_start_jobs(tmp_path: Path) -> N
         allowed = await h.command("imagine", {"prompt": "with the role"}, user_id=STRANGER)
         assert (await h.wait_final(allowed.token)).buttons()
         assert h.sim.count("submit/imagine") == 1
+
+
+async def test_imagine_all_says_privately_where_the_credits_ran_out(tmp_path: Path) -> None:
+    async with harness(tmp_path, credits_enabled=True, new_user_credits=3) as h:
+        image = h.fake.host_attachment("fox.png", PNG, "image/png")
+        inter = await h.command("describe", {}, attachments={"image": image}, user_id=OWNER)
+        described = await h.wait_final(inter.token)
+        everything = described.buttons()[5]
+        click = await h.dispatch(
+            h.factory.button_click(described, everything.custom_id, user_id=OWNER)
+        )
+        await h.wait_final(click.token)
+        await h.wait(lambda: len(click.followup_ids) >= 3, "the second grid and the refusal")
+        messages = [h.fake.message(i) for i in click.followup_ids]
+        refusal = next(m for m in messages if "Not enough credits" in m.content)
+        assert refusal.ephemeral  # the balance is the user's business alone
+        public = [m for m in messages if not m.ephemeral and not m.deleted]
+        assert all("credits" not in m.content for m in public)
+        assert h.sim.count("submit/imagine") == 2  # 3 credits: the describe and two grids
+        assert h.fake.violations == []
