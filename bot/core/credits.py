@@ -11,7 +11,7 @@ import secrets
 import time
 from collections.abc import Callable
 
-from bot.core.lifecycle import Cause, JobEvent
+from bot.core.events import Cause, JobEvent
 from bot.core.models import Job, JobStatus, NewJob, Wallet
 from bot.core.ports import LedgerStore, Stores
 from bot.core.pricing import Prices, price_kind

@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from enum import StrEnum
+from dataclasses import replace
 from typing import Any, Protocol
 
 from bot.core.changes import changes_from_task, final_changes, is_visible
+from bot.core.events import Cause, JobEvent
 from bot.core.models import (
     INTERRUPTED_REASON,
     TIMED_OUT_REASON,
@@ -31,29 +31,6 @@ from bot.core.models import (
 from bot.core.ports import Storage, Stores
 
 log = logging.getLogger(__name__)
-
-
-class Cause(StrEnum):
-    RECORDED = "recorded"  # written before the submit
-    SUBMITTED = "submitted"  # the aggregator accepted it (waiting, or asking for input)
-    SUBMIT_FAILED = "submit_failed"  # the aggregator refused it, or it never answered
-    ANSWERED = "answered"  # the user answered a MODAL: it is being submitted again
-    TASK = "task"  # the aggregator reported progress or a final state
-    DEADLINE = "deadline"  # the bot gave up waiting
-    INTERRUPTED = "interrupted"  # the bot stopped before the submit was answered
-
-
-@dataclass(frozen=True)
-class JobEvent:
-    job: Job  # as stored after the change
-    previous: JobStatus | None  # None when the job was just recorded
-    cause: Cause
-    visible: bool  # the user would see a difference on the message
-    duplicate: bool = False  # SUBMITTED: the aggregator answered with a task that exists
-
-    @property
-    def finished(self) -> bool:
-        return self.job.status.is_terminal
 
 
 _TRACKED = (JobStatus.WAITING, JobStatus.IN_PROGRESS)

@@ -13,7 +13,8 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
-from bot.core.lifecycle import Cause, JobEvent, JobLifecycle
+from bot.core.events import Cause, JobEvent
+from bot.core.lifecycle import JobLifecycle
 from bot.core.mj.client import MJClient
 from bot.core.mj.errors import MJEndpointUnsupportedError, MJError
 from bot.core.mj.schemas import Task, TaskStatus

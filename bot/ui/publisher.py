@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.core.lifecycle import Cause, JobEvent
+from bot.core.events import Cause, JobEvent
 from bot.core.mj.errors import MJError
 from bot.core.models import Job, JobStatus
 from bot.core.payload import MessagePayload

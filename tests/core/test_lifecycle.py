@@ -9,7 +9,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.core.lifecycle import Cause, JobEvent, JobLifecycle
+from bot.core.events import Cause, JobEvent
+from bot.core.lifecycle import JobLifecycle
 from bot.core.models import (
     INTERRUPTED_REASON,
     TIMED_OUT_REASON,

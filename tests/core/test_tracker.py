@@ -7,8 +7,8 @@ import itertools
 import time
 
 from bot.app import build_core
+from bot.core.events import Cause, JobEvent
 from bot.core.jobs import JobService
-from bot.core.lifecycle import Cause, JobEvent
 from bot.core.mj.client import MJClient
 from bot.core.models import (
     TIMED_OUT_REASON,
