@@ -56,6 +56,8 @@ class Credits:
         wallet = await self.open_wallet(stores.ledger, new.payer)
         assert wallet is not None
         if not await stores.ledger.reserve(new.payer, job.id, amount, at=self._clock()):
+            if new.payer != new.origin.user_id:  # owner_pays: their balance is their own
+                raise RequestRejectedError(Rejection.OWNER_NO_CREDITS)
             raise RequestRejectedError(
                 Rejection.NO_CREDITS, price=amount, available=wallet.available
             )

@@ -127,6 +127,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Use /redeem with a code, or ask an admin.",
         "点数不足：本次需要 {price} 点，你有 {available} 点。可使用 /redeem 兑换，或联系管理员。",
     ),
+    "error.owner_no_credits": (
+        "The owner of this image pays for its buttons and has not enough credits.",
+        "此图片的按钮由其所有者付费，但所有者的点数不足。",
+    ),
     "error.code_invalid": (
         "That code is not valid or was already used.",
         "兑换码无效或已被使用。",

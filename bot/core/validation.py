@@ -40,6 +40,7 @@ class Rejection(StrEnum):
     DAILY_LIMIT = "daily_limit"
     SERVER_DAILY_LIMIT = "server_daily_limit"
     NO_CREDITS = "no_credits"
+    OWNER_NO_CREDITS = "owner_no_credits"
     CODE_INVALID = "code_invalid"
     NOT_ADMIN = "not_admin"
     NOT_OPERATOR = "not_operator"

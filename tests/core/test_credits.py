@@ -424,3 +424,17 @@ async def test_an_existing_task_answered_again_is_not_charged_twice(
     )
     assert await storage.ledger.charge_state(again.id) is ChargeState.REFUNDED
     assert (await accounts.wallet(7)).available == 2  # only the first is held
+
+
+async def test_under_owner_pays_a_presser_never_sees_the_owners_balance(
+    storage: SqlStorage, client: MJClient, sim: Simulator, sim_clock: ManualClock
+) -> None:
+    clock = ManualClock(1_000_000.0)
+    core, accounts = make_core(client, storage, clock=clock, owner_only=False, owner_pays=True)
+    await accounts.grant(ADMIN, 10, 1)
+    grid = await core.jobs.imagine(user(10), "the owner's last credit")
+    await run_until_idle(core, sim_clock, clock)
+    with pytest.raises(RequestRejectedError) as caught:
+        await core.presses.press(user(20, 2), grid.id, 0)
+    assert caught.value.reason is Rejection.OWNER_NO_CREDITS and caught.value.params == {}
+    assert sim.count("submit/action") == 0
