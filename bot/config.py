@@ -6,7 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.limits import LimitValues, parse_ids
@@ -81,6 +81,16 @@ class Settings(BaseSettings):
             if value.endswith("/mj"):
                 value = value[: -len("/mj")]
         return value
+
+    @model_validator(mode="after")
+    def _deadline_outlasts_a_request(self) -> Settings:
+        # The sweep fails jobs whose submit went unanswered past the deadline: it must
+        # not catch a submit that is still in flight.
+        if self.task_deadline_seconds <= 2 * self.request_timeout_seconds:
+            raise ValueError(
+                "TASK_DEADLINE_SECONDS must be more than twice REQUEST_TIMEOUT_SECONDS"
+            )
+        return self
 
     @field_validator("prices")
     @classmethod

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core.admission import Admission
 from bot.core.credits import code_hash, new_code
@@ -39,6 +40,16 @@ class BalanceView:
     limits: EffectiveLimits
     exempt: bool
     resets_at: int  # next UTC midnight, for the daily limits
+
+
+@dataclass(frozen=True)
+class OperatorsLimit:
+    value: Any
+    by_operator: bool = False
+
+    @property
+    def text(self) -> str:
+        return format_limit(self.value)
 
 
 @dataclass(frozen=True)
@@ -177,8 +188,16 @@ class Accounts:
         operator: bool = True,
     ) -> EffectiveLimits:
         """Set a limit for this server; `default` puts the settings' value back. A server's
-        own managers (not operators) may only make the operator's limits stricter."""
-        if text.strip().lower() in RESET_WORDS:
+        own managers (not operators) may only make the settings' limits stricter, and may
+        not change one an operator set for this server."""
+        reset = text.strip().lower() in RESET_WORDS
+        floor = None if operator else await self._operators_limit(guild_id, setting)
+        if floor is not None and floor.by_operator:
+            # Changed by a manager, even to stricter, it would lose the operator's mark.
+            raise RequestRejectedError(
+                Rejection.LIMIT_SET_BY_OPERATOR, setting=setting.value, value=floor.text
+            )
+        if reset:
             now = self._clock()
             async with self._storage.transaction() as stores:
                 await stores.policy.clear_guild_limit(guild_id, setting.value)
@@ -192,10 +211,9 @@ class Accounts:
             raise RequestRejectedError(
                 Rejection.LIMIT_VALUE_INVALID, setting=setting.value, problem=str(exc)
             ) from exc
-        default = getattr(self._admission.limits.defaults, setting.value)
-        if not operator and loosens(setting, default, value):
+        if floor is not None and loosens(setting, floor.value, value):
             raise RequestRejectedError(
-                Rejection.LIMIT_LOOSER, setting=setting.value, default=format_limit(default)
+                Rejection.LIMIT_LOOSER, setting=setting.value, default=floor.text
             )
         stored = format_limit(value)
         now = self._clock()
@@ -207,6 +225,15 @@ class Accounts:
                 admin_id, "limit", at=now, guild_id=guild_id, detail=f"{setting}={stored}"
             )
         return await self.limits(guild_id)
+
+    async def _operators_limit(self, guild_id: int, setting: LimitSetting) -> OperatorsLimit:
+        """What a server's managers may not loosen: an operator's override for this
+        server, else the settings' value."""
+        setters = await self._storage.policy.guild_limit_setters(guild_id)
+        if setters.get(setting.value) in self._admins:
+            current = getattr((await self.limits(guild_id)).values, setting.value)
+            return OperatorsLimit(current, by_operator=True)
+        return OperatorsLimit(getattr(self._admission.limits.defaults, setting.value))
 
     async def ledger_page(self, user_id: int, page: int) -> LedgerPage:
         total = await self._storage.ledger.count_entries(user_id)

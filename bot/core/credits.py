@@ -66,7 +66,11 @@ class Credits:
         """In the transaction that records a final state: spend or give back, once. A
         submit the aggregator answered with an existing task is not charged again."""
         if event.cause is Cause.SUBMITTED and event.duplicate:
-            await stores.ledger.refund(event.job.id, at=self._clock())
+            task_id = event.job.task_id
+            # Only when another job already pays for that task (not one whose own submit
+            # timed out and was never confirmed: it is refunded at its deadline).
+            if task_id and await stores.jobs.task_followed(task_id, besides=event.job.id):
+                await stores.ledger.refund(event.job.id, at=self._clock())
             return
         if not event.finished or event.previous is None or event.previous.is_terminal:
             return

@@ -103,16 +103,17 @@ _TEXT: dict[str, tuple[str, str]] = {
         "此频道不能发起任务，请询问管理员可用的频道。",
     ),
     "error.role_not_allowed": (
-        "You need one of the roles this server allows to start jobs.",
-        "你需要拥有本服务器允许的身份组才能发起任务。",
+        "You need one of the roles allowed to start jobs (in a server: not in DMs).",
+        "你需要拥有允许发起任务的身份组（仅在服务器中，私信中不可用）。",
     ),
     "error.cooldown": (
         "Cooldown: one job every {seconds} s. You can start the next one <t:{at}:R>.",
         "冷却中：每 {seconds} 秒只能发起一个任务，<t:{at}:R>后可再次发起。",
     ),
     "error.too_many_running": (
-        "You already have {max} jobs running (the limit). Wait until one finishes.",
-        "你已有 {max} 个任务在进行（上限）。请等待其中一个完成。",
+        "You already have {max} jobs running or waiting for your input (the limit). "
+        "Wait until one finishes, or answer or let go of a waiting one.",
+        "你已有 {max} 个任务在进行或等待你的输入（上限）。请等待其中一个完成，或处理等待中的任务。",
     ),
     "error.daily_limit": (
         "You reached today's limit of {max} jobs. It resets <t:{at}:R> (00:00 UTC).",
@@ -159,6 +160,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "you can make it stricter for this server.",
         "只有机器人运营者可以放宽 {setting}（机器人设置为 {default}）；"
         "你可以为本服务器设置更严格的值。",
+    ),
+    "error.limit_set_by_operator": (
+        "The bot's operators set {setting} to {value} for this server; only they can change it.",
+        "机器人运营者已为本服务器将 {setting} 设为 {value}；只有运营者可以修改。",
     ),
     "error.credits_off": (
         "Credits are not used on this bot: nothing is charged.",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.core.lifecycle import JobLifecycle
 from bot.core.mj.client import MJClient
+from bot.core.mj.errors import MJTimeoutError
 from bot.core.mj.schemas import BlendDimensions, BotType, SpeedMode
 from bot.core.models import InputImage, Job, JobKind, JobStatus, Origin
 from bot.core.ports import JobStore
@@ -166,4 +167,11 @@ class JobService:
             raise RequestRejectedError(Rejection.ALREADY_PRESSED)
         mask_url = to_data_url(mask) if mask else None
         call = self._client.modal(task_id, prompt=prompt, mask_base64=mask_url, mode=mode)
-        return await self._starter.submit(reopened, call)
+        try:
+            return await self._starter.submit(reopened, call)
+        except MJTimeoutError:
+            # The task is known: follow it, so it settles or fails by itself.
+            await self._lifecycle.submitted(
+                reopened, task_id=task_id, queue_position=None, final_prompt=None, needs_input=False
+            )
+            raise

@@ -17,6 +17,9 @@ from bot.core.ports import PolicyStore
 from bot.core.validation import Rejection, RequestRejectedError
 
 DAY = 86400.0
+# Longer than any submit can take (REQUEST_TIMEOUT_SECONDS is at most 300): a job still
+# PENDING after that lost its answer and stops holding a place among the running ones.
+SUBMIT_WINDOW_SECONDS = 360.0
 
 
 class LimitSetting(StrEnum):
@@ -155,7 +158,8 @@ class Limits:
                 Rejection.COOLDOWN, seconds=format_limit(limits.cooldown_seconds), at=again
             )
         running = limits.max_concurrent_jobs_per_user
-        if running and await policy.unfinished_jobs(user) >= running:
+        window = now - SUBMIT_WINDOW_SECONDS
+        if running and await policy.unfinished_jobs(user, pending_since=window) >= running:
             raise RequestRejectedError(Rejection.TOO_MANY_RUNNING, max=running)
         midnight = next_utc_midnight(now)
         day_start = midnight - DAY

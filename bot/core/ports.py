@@ -42,6 +42,10 @@ class JobStore(Protocol):
 
     async def inputs(self, job_id: int) -> list[InputImage]: ...
 
+    async def task_followed(self, task_id: str, *, besides: int) -> bool:
+        """Whether another job already follows this aggregator task."""
+        ...
+
     async def mark_submitted(
         self,
         job_id: int,
@@ -161,6 +165,10 @@ class PolicyStore(Protocol):
         self, guild_id: int, setting: str, value: str, *, admin_id: int, at: float
     ) -> None: ...
 
+    async def guild_limit_setters(self, guild_id: int) -> dict[str, int]:
+        """Who set each of this server's overrides."""
+        ...
+
     async def clear_guild_limit(self, guild_id: int, setting: str) -> bool:
         """Back to the settings' value; False if the server had no override."""
         ...
@@ -176,7 +184,10 @@ class PolicyStore(Protocol):
         detail: str = "",
     ) -> None: ...
 
-    async def unfinished_jobs(self, user_id: int) -> int: ...
+    async def unfinished_jobs(self, user_id: int, *, pending_since: float) -> int:
+        """Jobs holding a place: waiting, running, asking for input, or being submitted
+        (PENDING since `pending_since` or later)."""
+        ...
 
     async def jobs_since(self, user_id: int, since: float) -> int:
         """Jobs that count toward a daily limit (not failed, not cancelled)."""

@@ -14,7 +14,7 @@ from bot.core.buttons import ButtonMeaning, ButtonRoute, classify
 from bot.core.jobs import JobService
 from bot.core.mask import Region, image_size, region_mask
 from bot.core.mj.client import MJClient
-from bot.core.mj.errors import MJError
+from bot.core.mj.errors import MJError, MJTimeoutError
 from bot.core.mj.schemas import BotType, SpeedMode
 from bot.core.models import InputImage, Job, JobKind, JobStatus, Origin, StoredButton
 from bot.core.ports import ButtonStore, JobStore
@@ -24,7 +24,7 @@ from bot.core.validation import Rejection, RequestRejectedError, check_prompt
 
 MASK_SOURCE_MAX_BYTES = 50 * 1024 * 1024
 DOUBLE_CLICK_WINDOW = 1.0  # seconds in which a second press of the same button is ignored
-Refused = Callable[[Origin, RequestRejectedError], Awaitable[None]]
+Refused = Callable[[Origin, Exception], Awaitable[None]]  # a later job's message, why not
 
 
 @dataclass(frozen=True)
@@ -187,6 +187,12 @@ class ButtonPresses:
                     raise
                 await on_refused(where, exc)
                 break  # a limit or the wallet: the remaining prompts would be refused too
+            except MJTimeoutError as exc:
+                # It may have started; its message says so instead of "waiting" for an hour.
+                if on_refused is None:
+                    raise
+                await on_refused(where, exc)
+                continue
             except MJError as exc:
                 # The others are running: this one shows its failure on its own message.
                 failed = await self._jobs.get(exc.job_id) if exc.job_id else None

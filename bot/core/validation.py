@@ -47,6 +47,7 @@ class Rejection(StrEnum):
     AMOUNT_INVALID = "amount_invalid"
     LIMIT_VALUE_INVALID = "limit_value_invalid"
     LIMIT_LOOSER = "limit_looser"
+    LIMIT_SET_BY_OPERATOR = "limit_set_by_operator"
     CREDITS_OFF = "credits_off"
 
 

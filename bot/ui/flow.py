@@ -8,7 +8,6 @@ import discord
 
 from bot.core.i18n import t
 from bot.core.models import Job, MessageKind, Origin
-from bot.core.validation import RequestRejectedError
 from bot.ui.errors import user_message
 from bot.ui.origin import origin_of, respond_thinking
 from bot.ui.publisher import Publisher
@@ -33,9 +32,9 @@ class JobContext:
         message = await self.interaction.followup.send("…", wait=True)
         return origin_of(self.interaction, message.id, MessageKind.FOLLOWUP)
 
-    async def refused(self, origin: Origin, error: RequestRejectedError) -> None:
-        """A later job of this interaction was refused: its public placeholder goes, and
-        the reason (a limit, the user's balance) is said to the user alone."""
+    async def refused(self, origin: Origin, error: Exception) -> None:
+        """A later job of this interaction did not start (a limit, the user's balance, a
+        submit without answer): its public placeholder goes, the user alone is told."""
         message_id = origin.message.message_id
         if message_id is not None:
             await self.interaction.followup.delete_message(message_id)

@@ -438,3 +438,64 @@ async def test_under_owner_pays_a_presser_never_sees_the_owners_balance(
         await core.presses.press(user(20, 2), grid.id, 0)
     assert caught.value.reason is Rejection.OWNER_NO_CREDITS and caught.value.params == {}
     assert sim.count("submit/action") == 0
+
+
+async def test_an_unconfirmed_submit_stops_holding_a_place_after_a_while(
+    storage: SqlStorage, sim: Simulator
+) -> None:
+    clock = ManualClock(1_000_000.0)
+    async with httpx.AsyncClient(timeout=0.2) as impatient:
+        core, accounts = make_core(
+            make_client(sim, impatient),
+            storage,
+            clock=clock,
+            limits=LimitValues(max_concurrent_jobs_per_user=1),
+        )
+        await accounts.grant(ADMIN, 7, 3)
+        sim.faults.fault_scope, sim.faults.timeouts, sim.faults.timeout_seconds = "submit", 1, 0.5
+        with pytest.raises(MJTimeoutError):
+            await core.jobs.imagine(user(7), "lost answer")
+        with pytest.raises(RequestRejectedError) as caught:
+            await core.jobs.imagine(user(7), "right after")  # it may still be starting
+        assert caught.value.reason is Rejection.TOO_MANY_RUNNING
+        clock.advance(361)  # longer than any submit takes: it no longer holds the place
+        assert (await core.jobs.imagine(user(7), "later")).status is JobStatus.WAITING
+        wallet = await accounts.wallet(7)
+        assert wallet.reserved == 2  # the lost one stays reserved until its deadline
+
+
+async def test_a_duplicate_nobody_else_pays_for_stays_charged(
+    storage: SqlStorage, client: MJClient
+) -> None:
+    core, accounts = make_core(client, storage, clock=ManualClock(1_000_000.0))
+    await accounts.grant(ADMIN, 7, 3)
+    job = await core.lifecycle.record(NewJob(JobKind.IMAGINE, user(7), prompt="retry"))
+    await core.lifecycle.submitted(
+        job, task_id="task-nobody-follows", queue_position=None, final_prompt=None,
+        needs_input=False, duplicate=True,
+    )  # fmt: skip
+    assert await storage.ledger.charge_state(job.id) is ChargeState.RESERVED
+
+
+async def test_a_modal_answer_that_timed_out_is_still_followed(
+    storage: SqlStorage, sim_clock: ManualClock
+) -> None:
+    clock = ManualClock(1_000_000.0)
+    async with (
+        running_simulator(SimConfig(step_seconds=1.0, remix=True), clock=sim_clock) as sim,
+        httpx.AsyncClient(timeout=0.3) as http,
+    ):
+        core, accounts = make_core(make_client(sim, http), storage, clock=clock)
+        await accounts.grant(ADMIN, 7, 3)
+        grid = await core.jobs.imagine(user(7), "remix me")
+        await run_until_idle(core, sim_clock, clock)
+        v1 = next(b.index for b in await storage.buttons.list(grid.id) if b.label == "V1")
+        (variation,) = await core.presses.press(user(7, 2), grid.id, v1)
+        sim.faults.fault_scope, sim.faults.timeouts, sim.faults.timeout_seconds = "submit", 1, 0.6
+        with pytest.raises(MJTimeoutError):
+            await core.jobs.answer_modal(variation.id, 7, "answered slowly")
+        assert core.tracker.is_tracking(variation.id)
+        await asyncio.sleep(0.4)  # the simulator finishes answering the modal
+        await run_until_idle(core, sim_clock, clock)
+        assert (await storage.jobs.get(variation.id)).status is JobStatus.SUCCESS  # type: ignore[union-attr]
+        assert await storage.ledger.charge_state(variation.id) is ChargeState.SETTLED

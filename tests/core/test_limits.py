@@ -275,8 +275,15 @@ async def test_a_server_manager_may_only_make_the_operators_limits_stricter(
         await accounts.set_limit(77, 5, LimitSetting.COOLDOWN_SECONDS, "1", operator=False)
     stricter = await accounts.set_limit(77, 5, setting, "1", operator=False)
     assert stricter.values.max_concurrent_jobs_per_user == 1
-    looser = await accounts.set_limit(ADMIN, 5, setting, "0", operator=True)
-    assert looser.values.max_concurrent_jobs_per_user == 0
     back = await accounts.set_limit(77, 5, setting, "default", operator=False)
-    assert back.values.max_concurrent_jobs_per_user == 3
+    assert back.values.max_concurrent_jobs_per_user == 3  # their own override, undone
     assert back.sources[setting] is Source.SETTINGS
+    # What an operator sets for the server is theirs: its managers leave it alone.
+    await accounts.set_limit(ADMIN, 5, setting, "2", operator=True)
+    for change in ("3", "1", "default"):
+        with pytest.raises(RequestRejectedError) as caught:
+            await accounts.set_limit(77, 5, setting, change, operator=False)
+        assert caught.value.reason is Rejection.LIMIT_SET_BY_OPERATOR
+        assert caught.value.params["value"] == "2"
+    loosened = await accounts.set_limit(ADMIN, 5, setting, "0", operator=True)
+    assert loosened.values.max_concurrent_jobs_per_user == 0

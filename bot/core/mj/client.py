@@ -283,6 +283,9 @@ class MJClient:
             response = await self._http.request(
                 method, url, json=body, headers=self._auth_headers(), follow_redirects=False
             )
+        except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # Nothing reached the aggregator: a plain failure, not "it may have started".
+            raise MJTransportError(f"{method} {path} failed: {type(exc).__name__}") from exc
         except httpx.TimeoutException as exc:
             raise MJTimeoutError(f"{method} {path} timed out") from exc
         except httpx.HTTPError as exc:

@@ -85,6 +85,11 @@ class SqlJobStore:
             rows = (await conn.execute(query)).mappings().all()
         return [_job(row) for row in rows]
 
+    async def task_followed(self, task_id: str, *, besides: int) -> bool:
+        query = select(jobs.c.id).where(jobs.c.task_id == task_id, jobs.c.id != besides).limit(1)
+        async with self._scope.read() as conn:
+            return (await conn.execute(query)).first() is not None
+
     async def inputs(self, job_id: int) -> list[InputImage]:
         query = (
             select(job_inputs.c.mime, job_inputs.c.data)

@@ -78,6 +78,13 @@ class SqlPolicyStore:
         async with self._scope.write() as conn:
             await conn.execute(statement)
 
+    async def guild_limit_setters(self, guild_id: int) -> dict[str, int]:
+        query = select(guild_limits.c.setting, guild_limits.c.set_by).where(
+            guild_limits.c.guild_id == guild_id
+        )
+        async with self._scope.read() as conn:
+            return {setting: int(by) for setting, by in (await conn.execute(query)).all()}
+
     async def clear_guild_limit(self, guild_id: int, setting: str) -> bool:
         statement = delete(guild_limits).where(
             guild_limits.c.guild_id == guild_id, guild_limits.c.setting == setting
@@ -107,10 +114,12 @@ class SqlPolicyStore:
                 )
             )
 
-    async def unfinished_jobs(self, user_id: int) -> int:
-        query = select(func.count()).where(
-            jobs.c.user_id == user_id, jobs.c.status.in_(_UNFINISHED)
-        )
+    async def unfinished_jobs(self, user_id: int, *, pending_since: float) -> int:
+        running = jobs.c.status.in_(_UNFINISHED)
+        # A PENDING job older than `pending_since` lost its submit answer (a timeout): its
+        # credits stay reserved until its deadline, but it no longer holds a place.
+        stale = (jobs.c.status == JobStatus.PENDING.value) & (jobs.c.updated_at < pending_since)
+        query = select(func.count()).where(jobs.c.user_id == user_id, running, ~stale)
         return await self._count(query)
 
     async def jobs_since(self, user_id: int, since: float) -> int:
