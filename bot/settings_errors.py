@@ -9,7 +9,10 @@ def describe_settings_error(error: ValidationError) -> str:
     missing: list[str] = []
     invalid: list[str] = []
     for item in error.errors(include_input=False, include_url=False):
-        name = str(item["loc"][0]).upper() if item["loc"] else "settings"
+        if not item["loc"]:  # a rule between settings: its message names them
+            invalid.append(str(item["msg"]).removeprefix("Value error, "))
+            continue
+        name = str(item["loc"][0]).upper()
         if item["type"] == "missing":
             missing.append(name)
         else:
