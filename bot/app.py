@@ -197,6 +197,7 @@ async def run(settings: Settings) -> None:
     configure_logging(settings.log_level, secrets=settings.secrets())
     _stop_on_sigterm(asyncio.current_task())
     timeout = httpx.Timeout(settings.request_timeout_seconds, connect=10.0)
+    stopping = False
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as http:
         storage = await open_storage(path=settings.database_path, url=settings.database_url_value)
         try:
@@ -207,10 +208,15 @@ async def run(settings: Settings) -> None:
                     "may grant credits that count everywhere; name the operators"
                 )
             async with started(build(settings, http, storage)) as app:
-                await app.bot.connect()
+                try:
+                    await app.bot.connect()
+                except asyncio.CancelledError:  # Ctrl-C or SIGTERM: the normal way to stop
+                    stopping = True
+                    raise
         finally:
             await storage.close()
-            log.info("stopped cleanly")
+            if stopping:  # said only after a clean stop, never before a start-up error
+                log.info("stopped cleanly")
 
 
 def _stop_on_sigterm(task: asyncio.Task[object] | None) -> None:

@@ -24,6 +24,9 @@ _SEEN_HERE = (discord.InteractionType.component, discord.InteractionType.modal_s
 
 class MJBot(commands.Bot):
     def __init__(self, command_sync: CommandSync, accounts: Accounts) -> None:
+        # The bot never joins voice: discord.py's warnings about voice libraries are noise.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),

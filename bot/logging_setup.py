@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 REDACTED = "***"
+# Interaction tokens travel in URLs (discord.py logs them at DEBUG): never print them.
+_TOKEN_IN_URL = re.compile(r"(/(?:webhooks|interactions)/\d+/)[A-Za-z0-9_.\-]+")
 
 
 class SecretRedactor(logging.Filter):
@@ -16,20 +19,19 @@ class SecretRedactor(logging.Filter):
         self._secrets = [s for s in secrets if s and len(s) >= 4]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
         message = record.getMessage()
-        redacted = message
-        for secret in self._secrets:
-            redacted = redacted.replace(secret, REDACTED)
+        redacted = self._redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
         if record.exc_info and record.exc_info[1] is not None:
-            text = logging.Formatter().formatException(record.exc_info)
-            for secret in self._secrets:
-                text = text.replace(secret, REDACTED)
+            text = self._redact(logging.Formatter().formatException(record.exc_info))
             record.exc_text, record.exc_info = text, None
         return True
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return _TOKEN_IN_URL.sub(rf"\g<1>{REDACTED}", text)
 
 
 def configure_logging(level: str, secrets: Iterable[str]) -> None:

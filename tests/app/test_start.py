@@ -120,3 +120,18 @@ def test_a_bad_price_list_stops_start_up_with_one_line(tmp_path: Path) -> None:
     (line,) = result.stderr.strip().splitlines()
     assert "PRICES" in line and "'fly=3'" in line and "BUTTON_POLICY" in line
     assert "secret-value" not in result.stderr
+
+
+def test_interaction_tokens_in_urls_are_blanked_from_logs() -> None:
+    import logging
+
+    record = logging.LogRecord(
+        "discord.http", logging.DEBUG, __file__, 1,
+        "PATCH https://discord.com/api/v10/webhooks/123/aW50ZXJhY3Rpb246MTIz.abc-_x/messages/@original"
+        " and POST /interactions/456/tok.en-9/callback",
+        None, None,
+    )  # fmt: skip
+    SecretRedactor([]).filter(record)
+    text = record.getMessage()
+    assert "aW50ZXJhY3Rpb246MTIz" not in text and "tok.en-9" not in text
+    assert "/webhooks/123/***/messages/@original" in text and "/interactions/456/***/" in text
