@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
+from importlib import metadata
 
 import aiohttp
 import discord
@@ -16,7 +18,25 @@ from bot.settings_errors import describe_settings_error
 from bot.ui.command_sync import CommandSyncRefusedError
 
 
-def main() -> int:
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Run the Midjourney Discord bot. Settings come from the environment "
+        "and from a .env file in the current folder (the environment wins); see .env.example.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    return parser.parse_args(argv)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("mj-discord-bot")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parse_args(sys.argv[1:] if argv is None else argv)  # --help / --version exit here
     try:
         settings = Settings()  # values come from the environment
     except ValidationError as exc:
