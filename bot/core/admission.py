@@ -16,12 +16,12 @@ class Admission:
 
     async def admit(self, stores: Stores, new: NewJob) -> None:
         """Before the job's row exists: may this user start it here, now?"""
+        guild_id = new.origin.guild_id
         await stores.policy.lock_user(new.origin.user_id)
-        if new.origin.guild_id is not None and await self.limits.has_server_budget(
-            stores.policy, new.origin.guild_id
-        ):
-            await stores.policy.lock_guild(new.origin.guild_id)
-        await self.limits.check(stores.policy, new)
+        limits = (await self.limits.effective(stores.policy, guild_id)).values
+        if guild_id is not None and limits.daily_jobs_per_server:
+            await stores.policy.lock_guild(guild_id)
+        await self.limits.check(stores.policy, new, limits)
 
     async def charge(self, stores: Stores, new: NewJob, job: Job) -> None:
         """After the row exists: reserve its price (refusing rolls the job back)."""

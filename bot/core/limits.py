@@ -130,10 +130,9 @@ class Limits:
         overrides = await policy.guild_limits(guild_id) if guild_id is not None else {}
         return with_overrides(self.defaults, overrides)
 
-    async def has_server_budget(self, policy: PolicyStore, guild_id: int) -> bool:
-        return bool((await self.effective(policy, guild_id)).values.daily_jobs_per_server)
-
-    async def check(self, policy: PolicyStore, new: NewJob) -> None:
+    async def check(
+        self, policy: PolicyStore, new: NewJob, limits: LimitValues | None = None
+    ) -> None:
         """Refuse a job the rules do not allow; called in the transaction that records it,
         before its row exists, after `lock_user` so one user's requests queue."""
         origin = new.origin
@@ -142,7 +141,8 @@ class Limits:
             return
         if await policy.is_banned(user):
             raise RequestRejectedError(Rejection.BANNED)
-        limits = (await self.effective(policy, origin.guild_id)).values
+        if limits is None:
+            limits = (await self.effective(policy, origin.guild_id)).values
         channel = origin.message.channel_id
         if limits.allowed_channel_ids and channel not in limits.allowed_channel_ids:
             raise RequestRejectedError(Rejection.CHANNEL_NOT_ALLOWED)
