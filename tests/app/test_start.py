@@ -14,10 +14,11 @@ from bot.logging_setup import SecretRedactor
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def start(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` in an empty folder, with only the given bot settings."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "MJ_"))}
     return subprocess.run(
-        [sys.executable, "-m", "bot"],
+        [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,  # no .env there
         env={**clean, "PYTHONPATH": str(ROOT), **env},
         capture_output=True,
@@ -137,23 +138,11 @@ def test_interaction_tokens_in_urls_are_blanked_from_logs() -> None:
     assert "/webhooks/123/***/messages/@original" in text and "/interactions/456/***/" in text
 
 
-def run_bot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "MJ_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env={**clean, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_help_and_version_answer_without_starting(tmp_path: Path) -> None:
-    shown = run_bot(tmp_path, "--help")
+    shown = start(tmp_path, "--help")
     assert shown.returncode == 0 and ".env.example" in shown.stdout and shown.stderr == ""
-    version = run_bot(tmp_path, "--version")
+    version = start(tmp_path, "--version")
     assert version.returncode == 0 and version.stdout.startswith("python -m bot ")
-    unknown = run_bot(tmp_path, "--no-such-flag")
+    unknown = start(tmp_path, "--no-such-flag")
     assert unknown.returncode == 2 and "unrecognized arguments" in unknown.stderr
     assert not (tmp_path / "data").exists()  # none of them opened a database

@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import NamedTuple
 
 import httpx
 import pytest
@@ -21,6 +24,7 @@ from bot.core.mj.errors import MJBannedPromptError, MJTimeoutError
 from bot.core.models import (
     UNCONFIRMED_REASON,
     ChargeState,
+    Job,
     JobKind,
     JobStatus,
     LedgerReason,
@@ -78,6 +82,30 @@ async def run_until_idle(core: Core, sim_clock: ManualClock, clock: ManualClock)
         clock.advance(1.0)
         await core.tracker.tick()
     raise AssertionError("jobs still tracked after 200 ticks")
+
+
+class Remix(NamedTuple):
+    sim: Simulator
+    core: Core
+    accounts: Accounts
+    clock: ManualClock
+    variation: Job  # a V1 press on user 7's grid, waiting in MODAL for the remix prompt
+
+
+@asynccontextmanager
+async def remix_waiting(
+    storage: SqlStorage, sim_clock: ManualClock, http: httpx.AsyncClient, **options: bool
+) -> AsyncIterator[Remix]:
+    """A remix simulator where user 7 (3 credits) has a variation waiting for its prompt."""
+    clock = ManualClock(1_000_000.0)
+    async with running_simulator(SimConfig(step_seconds=1.0, remix=True), clock=sim_clock) as sim:
+        core, accounts = make_core(make_client(sim, http), storage, clock=clock, **options)  # type: ignore[arg-type]
+        await accounts.grant(ADMIN, 7, 3)
+        grid = await core.jobs.imagine(user(7), "remix me")
+        await run_until_idle(core, sim_clock, clock)
+        v1 = next(b.index for b in await storage.buttons.list(grid.id) if b.label == "V1")
+        (variation,) = await core.presses.press(user(7, 2), grid.id, v1)
+        yield Remix(sim, core, accounts, clock, variation)
 
 
 async def assert_ledger_balances(storage: SqlStorage, users: list[int]) -> None:
@@ -320,14 +348,8 @@ async def test_a_modal_left_unanswered_is_refunded_at_its_deadline(
     sim_clock: ManualClock,
     http,  # type: ignore[no-untyped-def]
 ) -> None:
-    clock = ManualClock(1_000_000.0)
-    async with running_simulator(SimConfig(step_seconds=1.0, remix=True), clock=sim_clock) as sim:
-        core, accounts = make_core(make_client(sim, http), storage, clock=clock)
-        await accounts.grant(ADMIN, 7, 3)
-        grid = await core.jobs.imagine(user(7), "remix me")
-        await run_until_idle(core, sim_clock, clock)
-        v1 = next(b.index for b in await storage.buttons.list(grid.id) if b.label == "V1")
-        (variation,) = await core.presses.press(user(7, 2), grid.id, v1)
+    async with remix_waiting(storage, sim_clock, http) as remix:
+        _sim, core, accounts, clock, variation = remix
         assert variation.status is JobStatus.MODAL
         assert (await accounts.wallet(7)).reserved == 1
         assert await core.tracker.sweep_stale() == []  # not yet
@@ -345,14 +367,8 @@ async def test_a_stranger_cannot_answer_someone_elses_modal(
     sim_clock: ManualClock,
     http,  # type: ignore[no-untyped-def]
 ) -> None:
-    clock = ManualClock(1_000_000.0)
-    async with running_simulator(SimConfig(step_seconds=1.0, remix=True), clock=sim_clock) as sim:
-        core, accounts = make_core(make_client(sim, http), storage, clock=clock, owner_only=False)
-        await accounts.grant(ADMIN, 7, 3)
-        grid = await core.jobs.imagine(user(7), "remix me")
-        await run_until_idle(core, sim_clock, clock)
-        v1 = next(b.index for b in await storage.buttons.list(grid.id) if b.label == "V1")
-        (variation,) = await core.presses.press(user(7, 2), grid.id, v1)
+    async with remix_waiting(storage, sim_clock, http, owner_only=False) as remix:
+        sim, core, _accounts, _clock, variation = remix
         with pytest.raises(RequestRejectedError) as caught:
             await core.jobs.answer_modal(variation.id, 99, "the stranger's prompt")
         assert caught.value.reason is Rejection.NOT_OWNER
@@ -388,14 +404,8 @@ async def test_an_answer_racing_the_modal_sweep_wins(
     sim_clock: ManualClock,
     http,  # type: ignore[no-untyped-def]
 ) -> None:
-    clock = ManualClock(1_000_000.0)
-    async with running_simulator(SimConfig(step_seconds=1.0, remix=True), clock=sim_clock) as sim:
-        core, accounts = make_core(make_client(sim, http), storage, clock=clock)
-        await accounts.grant(ADMIN, 7, 3)
-        grid = await core.jobs.imagine(user(7), "remix me")
-        await run_until_idle(core, sim_clock, clock)
-        v1 = next(b.index for b in await storage.buttons.list(grid.id) if b.label == "V1")
-        (variation,) = await core.presses.press(user(7, 2), grid.id, v1)
+    async with remix_waiting(storage, sim_clock, http) as remix:
+        _sim, core, _accounts, clock, variation = remix
         seen_by_sweep = await storage.jobs.get(variation.id)  # the sweep lists it...
         answered = await core.jobs.answer_modal(variation.id, 7, "my answer")  # ...the user wins
         clock.advance(601)
@@ -480,17 +490,11 @@ async def test_a_duplicate_nobody_else_pays_for_stays_charged(
 async def test_a_modal_answer_that_timed_out_is_still_followed(
     storage: SqlStorage, sim_clock: ManualClock
 ) -> None:
-    clock = ManualClock(1_000_000.0)
     async with (
-        running_simulator(SimConfig(step_seconds=1.0, remix=True), clock=sim_clock) as sim,
         httpx.AsyncClient(timeout=0.3) as http,
+        remix_waiting(storage, sim_clock, http) as remix,
     ):
-        core, accounts = make_core(make_client(sim, http), storage, clock=clock)
-        await accounts.grant(ADMIN, 7, 3)
-        grid = await core.jobs.imagine(user(7), "remix me")
-        await run_until_idle(core, sim_clock, clock)
-        v1 = next(b.index for b in await storage.buttons.list(grid.id) if b.label == "V1")
-        (variation,) = await core.presses.press(user(7, 2), grid.id, v1)
+        sim, core, _accounts, clock, variation = remix
         sim.faults.fault_scope, sim.faults.timeouts, sim.faults.timeout_seconds = "submit", 1, 0.6
         with pytest.raises(MJTimeoutError):
             await core.jobs.answer_modal(variation.id, 7, "answered slowly")
