@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -26,6 +26,7 @@ from bot.core.mj.errors import (
     MJTimeoutError,
     MJTransportError,
 )
+from bot.core.mj.observers import RequestObserver, tell
 from bot.core.mj.responses import (
     check_envelope,
     decode,
@@ -45,9 +46,6 @@ from bot.core.mj.schemas import (
 log = logging.getLogger(__name__)
 
 LIST_CHUNK_SIZE = 100
-
-# Told of each API request's outcome: (True, None), or (False, the error). Must not block.
-RequestObserver = Callable[[bool, MJError | None], None]
 
 
 class MJClient:
@@ -268,10 +266,10 @@ class MJClient:
             data = await self._exchange(method, path, body, mode)
         except MJError as exc:
             for observer in self._observers if observe else ():
-                _tell(observer, False, exc)
+                tell(observer, False, exc)
             raise
         for observer in self._observers if observe else ():
-            _tell(observer, True, None)
+            tell(observer, True, None)
         return data
 
     async def _exchange(
@@ -297,10 +295,3 @@ class MJClient:
         if self._auth_style == "mj-api-secret":
             return {"mj-api-secret": key}
         return {"Authorization": f"Bearer {key}"}
-
-
-def _tell(observer: RequestObserver, ok: bool, error: MJError | None) -> None:
-    try:
-        observer(ok, error)
-    except Exception:  # a broken observer must not change the request's outcome
-        log.exception("request observer failed")
