@@ -13,19 +13,24 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import discord
 import httpx
 from discord.ext import commands
 
 from bot.config import ButtonPolicy, Settings
 from bot.core.accounts import Accounts
 from bot.core.admission import Admission
+from bot.core.controls import JobControls
 from bot.core.credits import Credits
 from bot.core.health import AggregatorHealth, OperatorAlerts
+from bot.core.history import JobHistory
 from bot.core.jobs import JobService
 from bot.core.lifecycle import JobLifecycle
 from bot.core.limits import Limits
 from bot.core.mj.client import MJClient
+from bot.core.preferences import Preferences
 from bot.core.presses import ButtonPresses
+from bot.core.queued import QUEUE_SECONDS
 from bot.core.starter import JobLimits, JobStarter
 from bot.core.stats import StatsService
 from bot.core.storage import SqlStorage, open_storage
@@ -42,7 +47,9 @@ from cogs.account import Account
 from cogs.admin import Admin
 from cogs.blend import Blend
 from cogs.describe import Describe
+from cogs.history import History
 from cogs.imagine import Imagine
+from cogs.settings import SettingsCommand
 from cogs.shorten import Shorten
 
 log = logging.getLogger(__name__)
@@ -59,6 +66,9 @@ class Core:
     jobs: JobService
     presses: ButtonPresses
     admission: Admission | None
+    preferences: Preferences
+    controls: JobControls
+    history: JobHistory
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,7 @@ def build_core(
     limits: JobLimits,
     poll_interval: float,
     deadline_seconds: float,
+    queue_interval: float = QUEUE_SECONDS,
     admission: Admission | None = None,
     clock: Callable[[], float] = time.time,
     monotonic: Callable[[], float] = time.monotonic,
@@ -93,15 +104,32 @@ def build_core(
         lifecycle,
         poll_interval=poll_interval,
         deadline_seconds=deadline_seconds,
+        queue_interval=queue_interval,
         clock=clock,
     )
     lifecycle.subscribe(tracker.on_job_event)
     starter = JobStarter(lifecycle)
-    jobs = JobService(client, storage.jobs, lifecycle, starter, limits=limits)
+    preferences = Preferences(storage.preferences, clock=clock)
+    jobs = JobService(
+        client, storage.jobs, lifecycle, starter, preferences=preferences, limits=limits
+    )
     presses = ButtonPresses(
         jobs, starter, client, storage.jobs, storage.buttons, limits=limits, monotonic=monotonic
     )
-    return Core(storage, client, lifecycle, tracker, jobs, presses, admission)
+    controls = JobControls(client, storage.jobs, lifecycle)
+    history = JobHistory(storage.jobs)
+    return Core(
+        storage,
+        client,
+        lifecycle,
+        tracker,
+        jobs,
+        presses,
+        admission,
+        preferences,
+        controls,
+        history,
+    )
 
 
 def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> App:
@@ -134,6 +162,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         limits=limits,
         poll_interval=settings.poll_interval_seconds,
         deadline_seconds=settings.task_deadline_seconds,
+        queue_interval=settings.queue_refresh_seconds,
         admission=admission,
     )
     sync = CommandSync(
@@ -158,7 +187,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         interval=settings.edit_interval_seconds,
     )
     core.lifecycle.subscribe(publisher.on_job_event)
-    flow = CommandFlow(publisher)
+    flow = CommandFlow(publisher, core.preferences)
     jobs = core.jobs
     cogs: list[commands.Cog] = [
         Imagine(jobs, flow),
@@ -166,9 +195,17 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         Describe(jobs, flow),
         Shorten(jobs, flow),
         Account(accounts),
+        SettingsCommand(core.preferences, bot),
+        History(core.history, core.preferences, publisher, accounts, bot),
         Admin(accounts, bot, stats=stats, quota=client.billing_quota),
     ]
-    bot.mount(cogs, ClickHandler(jobs, core.presses, flow))
+
+    def is_admin(interaction: discord.Interaction) -> bool:
+        manages = interaction.permissions.manage_guild
+        return accounts.is_admin(interaction.user.id, manages_server=manages)
+
+    clicks = ClickHandler(jobs, core.presses, core.controls, flow, is_admin=is_admin)
+    bot.mount(cogs, clicks)
     return App(settings, core, publisher, bot, sender, operator_alerts)
 
 
@@ -180,6 +217,7 @@ async def started(app: App) -> AsyncIterator[App]:
     async with app.bot:
         await app.bot.login(app.settings.discord_token.get_secret_value())
         await app.core.tracker.start()
+        app.publisher.start()
         app.alerts.start(app.operator_alerts)
         try:
             shown = await app.publisher.republish_unshown()

@@ -1,4 +1,4 @@
-"""/blend image1 image2 [image3 image4 image5] [dimensions]"""
+"""/blend image1 image2 [image3 image4 image5] [dimensions] [mode] [model]"""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bot.core.validation import (
 )
 from bot.ui.attachments import precheck, read_all
 from bot.ui.flow import CommandFlow, JobContext
+from cogs.choices import MODE_HELP, MODEL_HELP, MODELS, MODES, model_of, speed_of
 
 DIMENSIONS = [
     app_commands.Choice(name="Portrait 2:3", value=BlendDimensions.PORTRAIT.value),
@@ -38,8 +39,10 @@ class Blend(commands.Cog):
         image4=_("Fourth image (optional)"),
         image5=_("Fifth image (optional)"),
         dimensions=_("Shape of the result"),
+        mode=MODE_HELP,
+        model=MODEL_HELP,
     )
-    @app_commands.choices(dimensions=DIMENSIONS)
+    @app_commands.choices(dimensions=DIMENSIONS, mode=MODES, model=MODELS)
     @app_commands.guild_install()
     async def blend(
         self,
@@ -50,6 +53,8 @@ class Blend(commands.Cog):
         image4: discord.Attachment | None = None,
         image5: discord.Attachment | None = None,
         dimensions: app_commands.Choice[str] | None = None,
+        mode: app_commands.Choice[str] | None = None,
+        model: app_commands.Choice[str] | None = None,
     ) -> None:
         service = self._service
         attachments = [a for a in (image1, image2, image3, image4, image5) if a is not None]
@@ -59,6 +64,8 @@ class Blend(commands.Cog):
 
         async def start(ctx: JobContext) -> Job:
             images = await read_all(attachments)
-            return await service.blend(ctx.origin, images, dimensions=shape)
+            return await service.blend(
+                ctx.origin, images, dimensions=shape, mode=speed_of(mode), bot_type=model_of(model)
+            )
 
         await self._flow.run(interaction, start)

@@ -8,17 +8,11 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.core.jobs import JobService
-from bot.core.mj.schemas import BotType, SpeedMode
 from bot.core.models import Job
 from bot.core.validation import MAX_PROMPT_CHARS, check_prompt
 from bot.ui.attachments import precheck, read_all
 from bot.ui.flow import CommandFlow, JobContext
-
-MODES = [app_commands.Choice(name=m.value, value=m.value) for m in SpeedMode if m.value != "none"]
-MODELS = [
-    app_commands.Choice(name="Midjourney", value=BotType.MID_JOURNEY.value),
-    app_commands.Choice(name="Niji", value=BotType.NIJI_JOURNEY.value),
-]
+from cogs.choices import MODE_HELP, MODEL_HELP, MODELS, MODES, model_of, speed_of
 
 
 class Imagine(commands.Cog):
@@ -29,8 +23,8 @@ class Imagine(commands.Cog):
     @app_commands.command(name="imagine", description=_("Create images from a prompt"))
     @app_commands.describe(
         prompt=_("What to imagine"),
-        mode=_("Speed mode (default: the server's)"),
-        model=_("Midjourney or Niji"),
+        mode=MODE_HELP,
+        model=MODEL_HELP,
         image=_("An image to use as an image prompt"),
     )
     @app_commands.choices(mode=MODES, model=MODELS)
@@ -54,8 +48,8 @@ class Imagine(commands.Cog):
                 ctx.origin,
                 prompt,
                 images=images,
-                mode=SpeedMode(mode.value) if mode else None,
-                bot_type=BotType(model.value) if model else None,
+                mode=speed_of(mode),
+                bot_type=model_of(model),
             )
 
         await self._flow.run(interaction, start)

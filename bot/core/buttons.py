@@ -13,6 +13,14 @@ from enum import StrEnum
 from bot.core.models import StoredButton
 
 _LINK_STYLE = 5
+# Buttons that open Midjourney's remix editor when remix is on (mj-api.md §4.5).
+_REMIXABLE = (
+    "MJ::JOB::variation::",
+    "MJ::JOB::low_variation::",
+    "MJ::JOB::high_variation::",
+    "MJ::JOB::reroll::",
+    "MJ::JOB::pan_",
+)
 _PICK = re.compile(r"MJ::Job::(?:PicReader|PromptAnalyzer::.+)::(?P<n>\d+)")
 
 
@@ -30,6 +38,8 @@ class ButtonMeaning:
     route: ButtonRoute
     prompt_number: int | None = None  # PICK_PROMPT: 1-based
     needs_mask: bool = False  # ASK_THEN_SUBMIT for Vary (Region); else Custom Zoom
+    remixable: bool = False  # SUBMIT that can open the prompt editor first (remix)
+    variation: bool = False  # a V button: the user's variation strength applies
 
 
 def classify(button: StoredButton) -> ButtonMeaning:
@@ -49,6 +59,9 @@ def classify(button: StoredButton) -> ButtonMeaning:
         return ButtonMeaning(ButtonRoute.PICK_PROMPT, prompt_number=int(pick["n"]))
     if custom_id.startswith(("MJ::BOOKMARK::", "MJ::Job::PromptAnalyzer::", "MJ::Job::")):
         return ButtonMeaning(ButtonRoute.UNSUPPORTED)
+    if custom_id.startswith(_REMIXABLE):
+        variation = custom_id.startswith("MJ::JOB::variation::")
+        return ButtonMeaning(ButtonRoute.SUBMIT, remixable=True, variation=variation)
     if custom_id.startswith("MJ::"):
         return ButtonMeaning(ButtonRoute.SUBMIT)
     return ButtonMeaning(ButtonRoute.UNSUPPORTED)

@@ -16,6 +16,7 @@ class Cause(StrEnum):
     TASK = "task"  # the aggregator reported progress or a final state
     DEADLINE = "deadline"  # the bot gave up waiting
     INTERRUPTED = "interrupted"  # the bot stopped before the submit was answered
+    CANCELLED = "cancelled"  # the user cancelled it and the aggregator agreed
 
 
 @dataclass(frozen=True)

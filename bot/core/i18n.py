@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.i18n_operators import OPERATOR_TEXT
+from bot.core.i18n_user import USER_TEXT
 
 EN = "en"
 ZH = "zh"
@@ -210,6 +211,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "button.next": ("Next", "下一页"),
     # operator statistics (/mjadmin stats, daily summary) and alerts
     **OPERATOR_TEXT,
+    # the user's own controls
+    **USER_TEXT,
 }
 
 

@@ -11,6 +11,7 @@ from bot.core.mj.errors import MJTimeoutError
 from bot.core.mj.schemas import BlendDimensions, BotType, SpeedMode
 from bot.core.models import InputImage, Job, JobKind, JobStatus, Origin
 from bot.core.ports import JobStore
+from bot.core.preferences import Preferences, UserPreferences
 from bot.core.starter import JobLimits, JobStarter
 from bot.core.validation import (
     BLEND_MAX_IMAGES,
@@ -32,13 +33,24 @@ class JobService:
         lifecycle: JobLifecycle,
         starter: JobStarter,
         *,
+        preferences: Preferences,
         limits: JobLimits | None = None,
     ) -> None:
         self._client = client
         self._jobs = jobs
         self._lifecycle = lifecycle
         self._starter = starter
+        self.preferences = preferences
         self.limits = limits or JobLimits()
+
+    async def defaults(
+        self, user_id: int, mode: SpeedMode | None, bot_type: BotType | None
+    ) -> tuple[SpeedMode | None, BotType | None, UserPreferences]:
+        """The speed and model a job runs with: the command's, else the user's, else the
+        server's (recorded with the job, so its buttons' jobs run the same way)."""
+        prefs = await self.preferences.of(user_id)
+        mode = mode or prefs.mode or self._client.speed_mode
+        return (mode if mode is not SpeedMode.NONE else None), bot_type or prefs.bot_type, prefs
 
     async def imagine(
         self,
@@ -49,10 +61,12 @@ class JobService:
         mode: SpeedMode | None = None,
         bot_type: BotType | None = None,
         parent: Job | None = None,
+        index: int | None = None,
         payer_id: int | None = None,
         same_request: bool = False,
     ) -> Job:
-        text = check_prompt(prompt, max_chars=self.limits.max_prompt_chars)
+        mode, bot_type, prefs = await self.defaults(origin.user_id, mode, bot_type)
+        text = check_prompt(prefs.with_suffix(prompt), max_chars=self.limits.max_prompt_chars)
         checked = check_images(images, max_bytes=self.limits.max_image_bytes)
         job = await self._starter.record(
             JobKind.IMAGINE,
@@ -61,6 +75,7 @@ class JobService:
             mode,
             bot_type,
             parent=parent,
+            index=index,
             payer_id=payer_id,
             same_request=same_request,
         )
@@ -78,6 +93,7 @@ class JobService:
         bot_type: BotType | None = None,
     ) -> Job:
         check_image_count(len(images), minimum=BLEND_MIN_IMAGES, maximum=BLEND_MAX_IMAGES)
+        mode, bot_type, _ = await self.defaults(origin.user_id, mode, bot_type)
         checked = check_images(images, max_bytes=self.limits.max_image_bytes)
         options = {"dimensions": dimensions.value}
         job = await self._starter.record(JobKind.BLEND, origin, "", mode, bot_type, options=options)
@@ -93,8 +109,10 @@ class JobService:
         mode: SpeedMode | None = None,
         bot_type: BotType | None = None,
         parent: Job | None = None,
+        index: int | None = None,
         payer_id: int | None = None,
     ) -> Job:
+        mode, bot_type, _ = await self.defaults(origin.user_id, mode, bot_type)
         (checked,) = check_images([image], max_bytes=self.limits.max_image_bytes)
         job = await self._starter.record(
             JobKind.DESCRIBE,
@@ -104,6 +122,7 @@ class JobService:
             bot_type,
             inputs=[checked],
             parent=parent,
+            index=index,
             payer_id=payer_id,
         )
         call = self._client.describe(to_data_url(checked), bot_type=bot_type, mode=mode)
@@ -117,6 +136,7 @@ class JobService:
         mode: SpeedMode | None = None,
         bot_type: BotType | None = None,
     ) -> Job:
+        mode, bot_type, _ = await self.defaults(origin.user_id, mode, bot_type)
         text = check_prompt(prompt, max_chars=self.limits.max_prompt_chars)
         job = await self._starter.record(JobKind.SHORTEN, origin, text, mode, bot_type)
         call = self._client.shorten(text, bot_type=bot_type, mode=mode)

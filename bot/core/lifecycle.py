@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from bot.core.changes import changes_from_task, final_changes, is_visible
 from bot.core.events import Cause, JobEvent
 from bot.core.models import (
+    CANCELLED_REASON,
     INTERRUPTED_REASON,
     TIMED_OUT_REASON,
     UNCONFIRMED_REASON,
@@ -132,6 +133,18 @@ class JobLifecycle:
         return await self._finish_many(
             jobs, UNCONFIRMED_REASON, Cause.DEADLINE, expected=(JobStatus.PENDING,)
         )
+
+    async def cancelled(self, job: Job) -> Job | None:
+        """The aggregator agreed to cancel the job; None if it finished meanwhile."""
+        expected = (JobStatus.WAITING, JobStatus.IN_PROGRESS, JobStatus.MODAL)
+        async with self._storage.transaction() as stores:
+            changes = final_changes(JobStatus.CANCEL, CANCELLED_REASON, self._clock())
+            event = await self._write(stores, job, changes, Cause.CANCELLED, None, expected)
+            if event is None:
+                return None
+            await self._within(stores, [event])
+        await self._announce([event])
+        return event.job
 
     async def reopen(self, job: Job, prompt: str) -> Job | None:
         """A MODAL job answered by the user goes back to PENDING; None if already answered."""

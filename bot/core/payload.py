@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 MODAL_BUTTON = "m"  # route of the "edit prompt" button of a job waiting in MODAL
+CANCEL_BUTTON = "c"  # the bot's own Cancel on a waiting or running job
+SEED_BUTTON = "s"  # the bot's own Seed on an image result
 
 
 @dataclass(frozen=True)

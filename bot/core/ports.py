@@ -26,6 +26,7 @@ from bot.core.models import (
 )
 
 if TYPE_CHECKING:
+    from bot.core.preferences import UserPreferences
     from bot.core.stats import WindowStats
 
 
@@ -88,6 +89,26 @@ class JobStore(Protocol):
 
     async def mark_shown(self, job_id: int, status: JobStatus) -> None: ...
 
+    async def by_task_id(self, task_id: str) -> Job | None:
+        """The first job that followed this aggregator task."""
+        ...
+
+    async def list_for_user(self, user_id: int, *, limit: int, offset: int = 0) -> list[Job]:
+        """A user's jobs: the unfinished first (oldest first), then the finished (newest
+        first)."""
+        ...
+
+    async def count_for_user(self, user_id: int) -> int: ...
+
+    async def pressed_buttons(self, job_id: int) -> set[int]:
+        """Indices of this job's buttons that started a job."""
+        ...
+
+    async def list_expiring_private(self, *, before: float) -> list[Job]:
+        """Unfinished jobs on an ephemeral message whose interaction token expires
+        before `before` (they move to the user's DMs while the token still works)."""
+        ...
+
 
 class ButtonStore(Protocol):
     async def replace(self, job_id: int, buttons: Sequence[ResultButton]) -> None:
@@ -97,6 +118,12 @@ class ButtonStore(Protocol):
     async def list(self, job_id: int) -> list[StoredButton]: ...
 
     async def get(self, job_id: int, index: int) -> StoredButton | None: ...
+
+
+class PreferenceStore(Protocol):
+    async def get(self, user_id: int) -> UserPreferences | None: ...
+
+    async def put(self, preferences: UserPreferences, *, at: float) -> None: ...
 
 
 class MetaStore(Protocol):
@@ -225,6 +252,9 @@ class Stores(Protocol):
 
     @property
     def stats(self) -> StatsStore: ...
+
+    @property
+    def preferences(self) -> PreferenceStore: ...
 
 
 class Storage(Stores, Protocol):

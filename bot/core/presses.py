@@ -72,6 +72,12 @@ class ButtonPresses:
             raise RequestRejectedError(Rejection.BUTTON_UNSUPPORTED)
         return Press(parent, button, meaning)
 
+    async def wants_remix(self, press: Press, user_id: int) -> bool:
+        """Whether this press opens the prompt editor first (the user's remix setting)."""
+        if not press.meaning.remixable:
+            return False
+        return (await self._service.preferences.of(user_id)).remix
+
     def default_prompt(self, press: Press) -> str:
         """What a modal for this button is pre-filled with."""
         if press.meaning.route is ButtonRoute.PICK_PROMPT:
@@ -113,19 +119,25 @@ class ButtonPresses:
         if route is ButtonRoute.PICK_PROMPT:
             text = prompt if prompt is not None else self.default_prompt(press)
             job = await self._service.imagine(
-                origin, text, mode=mode, bot_type=bot_type, parent=parent, payer_id=payer
+                origin,
+                text,
+                mode=mode,
+                bot_type=bot_type,
+                parent=parent,
+                index=index,
+                payer_id=payer,
             )
             return [job]
         if route is ButtonRoute.IMAGINE_ALL:
             return await self._imagine_all(
-                origin, parent, more_origins, on_refused, mode, bot_type, payer
+                origin, press, more_origins, on_refused, mode, bot_type, payer
             )
         if route is ButtonRoute.DESCRIBE_AGAIN:
             inputs = await self._jobs.inputs(parent.id)
             if not inputs:
                 raise RequestRejectedError(Rejection.JOB_NOT_READY)
             job = await self._service.describe(
-                origin, inputs[0].data, mode=mode, parent=parent, payer_id=payer
+                origin, inputs[0].data, mode=mode, parent=parent, index=index, payer_id=payer
             )
             return [job]
         if parent.status is not JobStatus.SUCCESS or parent.task_id is None:
@@ -152,7 +164,7 @@ class ButtonPresses:
     async def _imagine_all(
         self,
         origin: Origin,
-        parent: Job,
+        press: Press,
         more_origins: Callable[[], Awaitable[Origin]] | None,
         on_refused: Refused | None,
         mode: SpeedMode | None,
@@ -160,6 +172,7 @@ class ButtonPresses:
         payer: int | None,
     ) -> list[Job]:
         """One imagine per describe prompt, each on its own message."""
+        parent = press.parent
         prompts = self.result_prompts(parent)
         if not prompts:
             raise RequestRejectedError(Rejection.JOB_NOT_READY)
@@ -171,6 +184,7 @@ class ButtonPresses:
                 mode=mode,
                 bot_type=bot_type,
                 parent=parent,
+                index=press.button.index,
                 payer_id=payer,
                 same_request=later,  # one press, one cooldown
             )
@@ -211,12 +225,15 @@ class ButtonPresses:
         mode: SpeedMode | None,
         payer: int | None,
     ) -> Job:
-        parent, button = press.parent, press.button
-        asks_first = press.meaning.route is ButtonRoute.ASK_THEN_SUBMIT
+        parent, button, meaning = press.parent, press.button, press.meaning
+        asks_first = meaning.route is ButtonRoute.ASK_THEN_SUBMIT
+        remix = meaning.remixable and prompt is not None  # edited in the remix editor
         options = {"custom_id": button.custom_id, "label": button.label, "emoji": button.emoji}
         text = parent.final_prompt or parent.prompt
-        if asks_first:
+        if asks_first or remix:
             text = check_prompt(prompt or "", max_chars=self._limits.max_prompt_chars)
+        prefs = await self._service.preferences.of(origin.user_id)
+        strong = prefs.strong if meaning.variation else None
         job = await self._starter.record(
             JobKind.ACTION,
             origin,
@@ -230,7 +247,16 @@ class ButtonPresses:
             asks_first=asks_first,
         )
         assert parent.task_id is not None
-        call = self._client.action(parent.task_id, button.custom_id, mode=mode)
+        call = self._client.action(
+            parent.task_id, button.custom_id, mode=mode, enable_remix=remix, strong=strong
+        )
+        if remix:
+            # Remix opens the aggregator's editor; an aggregator that skips it (remix
+            # auto-submit) runs the parent's prompt, and the job simply goes on.
+            job = await self._starter.submit(job, call)
+            if job.status is not JobStatus.MODAL:
+                return job
+            return await self._service.send_answer(job, text, mode=mode)
         if not asks_first:
             return await self._starter.submit(job, call)
         # Custom Zoom / Vary (Region): the action opens the aggregator's modal; answer it now.

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 
 from bot.core.buttons import ButtonRoute, classify
 from bot.core.i18n import t
@@ -16,7 +17,14 @@ from bot.core.models import (
     JobStatus,
     StoredButton,
 )
-from bot.core.payload import MODAL_BUTTON, ButtonSpec, EmbedSpec, MessagePayload
+from bot.core.payload import (
+    CANCEL_BUTTON,
+    MODAL_BUTTON,
+    SEED_BUTTON,
+    ButtonSpec,
+    EmbedSpec,
+    MessagePayload,
+)
 from bot.core.prompts import describe_prompts, shortened_prompts
 
 MAX_ROWS = 5
@@ -30,28 +38,57 @@ _UPSCALE = re.compile(r"MJ::JOB::upsample::(\d)::")
 
 
 def render(
-    job: Job, buttons: Sequence[StoredButton] = (), locale: str | None = None
+    job: Job,
+    buttons: Sequence[StoredButton] = (),
+    locale: str | None = None,
+    *,
+    pressed: Collection[int] = (),
 ) -> MessagePayload:
+    """`pressed`: indices of buttons that already started a job (shown coloured, as
+    Midjourney does)."""
     locale = locale or job.locale
     headline = _headline(job, locale)
     status = job.status
     if status is JobStatus.SUCCESS:
-        return _success(job, buttons, headline, locale)
+        return _success(job, buttons, _content(job, headline, None, locale), locale, pressed)
     if status in (JobStatus.FAILURE, JobStatus.CANCEL):
         embed = EmbedSpec(description=_fail_text(job, locale), colour=FAILED_COLOUR)
-        return MessagePayload(content=headline, embed=embed, final=True)
+        return MessagePayload(
+            content=_content(job, headline, None, locale), embed=embed, final=True
+        )
     if status is JobStatus.MODAL:
         edit = ButtonSpec(job.id, MODAL_BUTTON, t("button.edit_prompt", locale), "✏️", 1, 0)
-        text = f"{headline} ({t('state.modal', locale)})"
-        return MessagePayload(content=_clip(text, MAX_CONTENT), buttons=(edit,), final=True)
+        text = _content(job, headline, t("state.modal", locale), locale)
+        return MessagePayload(content=text, buttons=(edit,), final=True)
+    cancel = _cancel_button(job, locale)
     if status is JobStatus.IN_PROGRESS:
-        text = f"{headline} ({t('state.progress', locale, progress=job.progress)})"
-        return MessagePayload(content=_clip(text, MAX_CONTENT), image_url=job.image_url)
+        state = t("state.progress", locale, progress=job.progress)
+        text = _content(job, headline, state, locale)
+        return MessagePayload(content=text, image_url=job.image_url, buttons=cancel)
     if job.queue_position:
         state = t("state.queued", locale, ahead=job.queue_position)
     else:
         state = t("state.waiting", locale)
-    return MessagePayload(content=_clip(f"{headline} ({state})", MAX_CONTENT))
+    return MessagePayload(content=_content(job, headline, state, locale), buttons=cancel)
+
+
+def _content(job: Job, headline: str, state: str | None, locale: str) -> str:
+    """`**prompt** - @user (state) (fast)`, then the job number in small print (for
+    /show and /history)."""
+    line = headline
+    if state:
+        line += f" ({state})"
+    mode = job.options.get("mode")
+    if mode and mode != "none":
+        line += f" ({t(f'mode.{mode}', locale)})"
+    footer = f"-# {t('result.footer', locale, job=job.id)}"
+    return _clip(line, MAX_CONTENT - len(footer) - 1) + "\n" + footer
+
+
+def _cancel_button(job: Job, locale: str) -> tuple[ButtonSpec, ...]:
+    if job.task_id is None or job.status not in (JobStatus.WAITING, JobStatus.IN_PROGRESS):
+        return ()
+    return (ButtonSpec(job.id, CANCEL_BUTTON, t("button.cancel", locale), "✖️", 4, 0),)
 
 
 def _headline(job: Job, locale: str) -> str:
@@ -82,13 +119,19 @@ def _action_label(job: Job, locale: str) -> str:
 
 
 def _success(
-    job: Job, buttons: Sequence[StoredButton], headline: str, locale: str
+    job: Job,
+    buttons: Sequence[StoredButton],
+    content: str,
+    locale: str,
+    pressed: Collection[int],
 ) -> MessagePayload:
-    specs = layout_buttons(job.id, buttons)
     if job.kind in (JobKind.DESCRIBE, JobKind.SHORTEN):
-        return _prompt_list(job, headline, specs, locale)
+        specs = layout_buttons(job.id, buttons, pressed=pressed)
+        return _prompt_list(job, content, specs, locale)
+    seed = ButtonSpec(job.id, SEED_BUTTON, t("button.seed", locale), "🌱", 2, 0)
+    specs = layout_buttons(job.id, buttons, pressed=pressed, extra=(seed,) if job.task_id else ())
     return MessagePayload(
-        content=_clip(headline, MAX_CONTENT),
+        content=content,
         image_url=job.image_url,
         attach_image=job.image_url is not None,
         image_name=f"mj_{job.task_id or job.id}.png",
@@ -98,7 +141,7 @@ def _success(
 
 
 def _prompt_list(
-    job: Job, headline: str, specs: tuple[ButtonSpec, ...], locale: str
+    job: Job, content: str, specs: tuple[ButtonSpec, ...], locale: str
 ) -> MessagePayload:
     if job.kind is JobKind.SHORTEN:
         prompts, title = shortened_prompts(job.final_prompt), t("result.shorten_title", locale)
@@ -114,9 +157,7 @@ def _prompt_list(
         colour=RESULT_COLOUR,
         thumbnail_url=job.image_url if job.kind is JobKind.DESCRIBE else None,
     )
-    return MessagePayload(
-        content=_clip(headline, MAX_CONTENT), embed=embed, buttons=specs, final=True
-    )
+    return MessagePayload(content=content, embed=embed, buttons=specs, final=True)
 
 
 def _fail_text(job: Job, locale: str) -> str:
@@ -151,8 +192,16 @@ def _family(custom_id: str) -> str:
     return "other"
 
 
-def layout_buttons(job_id: int, buttons: Sequence[StoredButton]) -> tuple[ButtonSpec, ...]:
-    """Actionable buttons in rows of at most five, a new row per family (U/🔄, V, Vary...)."""
+def layout_buttons(
+    job_id: int,
+    buttons: Sequence[StoredButton],
+    *,
+    pressed: Collection[int] = (),
+    extra: Sequence[ButtonSpec] = (),
+) -> tuple[ButtonSpec, ...]:
+    """Actionable buttons in rows of at most five, a new row per family (U/🔄, V, Vary...);
+    the bot's own `extra` buttons (Seed) in a row of their own after them, where there
+    is room."""
     usable = [b for b in buttons if classify(b).route is not ButtonRoute.UNSUPPORTED]
     rows: list[list[StoredButton]] = []
     previous = None
@@ -165,15 +214,24 @@ def layout_buttons(job_id: int, buttons: Sequence[StoredButton]) -> tuple[Button
     if len(rows) > MAX_ROWS:  # too many families: pack densely instead
         rows = [usable[i : i + MAX_PER_ROW] for i in range(0, len(usable), MAX_PER_ROW)]
         rows = rows[:MAX_ROWS]
-    return tuple(
-        ButtonSpec(job_id, str(b.index), b.label, b.emoji, _style(b.style), row)
+    specs = [
+        ButtonSpec(job_id, str(b.index), b.label, b.emoji, _style(b, pressed), row)
         for row, members in enumerate(rows)
         for b in members
-    )
+    ]
+    if extra:
+        if len(rows) < MAX_ROWS:
+            specs += [replace(spec, row=len(rows)) for spec in extra]
+        elif len(rows[-1]) + len(extra) <= MAX_PER_ROW:
+            specs += [replace(spec, row=MAX_ROWS - 1) for spec in extra]
+    return tuple(specs)
 
 
-def _style(style: int) -> int:
-    return style if style in (1, 2, 3, 4) else 2
+def _style(button: StoredButton, pressed: Collection[int]) -> int:
+    style = button.style if button.style in (1, 2, 3, 4) else 2
+    if button.index in pressed:  # Midjourney colours a button once it has been used
+        return 1 if style == 2 else 3
+    return style
 
 
 def _escape(text: str) -> str:

@@ -49,6 +49,13 @@ class Rejection(StrEnum):
     LIMIT_LOOSER = "limit_looser"
     LIMIT_SET_BY_OPERATOR = "limit_set_by_operator"
     CREDITS_OFF = "credits_off"
+    SUFFIX_TOO_LONG = "suffix_too_long"
+    JOB_UNKNOWN = "job_unknown"
+    NOT_YOUR_JOB = "not_your_job"
+    ALREADY_FINISHED = "already_finished"
+    CANCEL_REFUSED = "cancel_refused"
+    CANCEL_UNSUPPORTED = "cancel_unsupported"
+    SEED_UNAVAILABLE = "seed_unavailable"
 
 
 class RequestRejectedError(Exception):

@@ -8,8 +8,6 @@ so it keeps working after a restart: the page is read from the database at each 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -18,9 +16,9 @@ from bot.core.accounts import BalanceView, LedgerPage
 from bot.core.i18n import t
 from bot.core.limits import EffectiveLimits, LimitSetting, format_limit
 from bot.core.models import LedgerEntry, Wallet
+from bot.ui.pager import PageHandler, clickable_pager, pager_view
 
 LEDGER_PREFIX = "mj:v1:ledger"
-LEDGER_TEMPLATE = r"mj:v1:ledger:(?P<user>[0-9]{1,20}):(?P<page>[0-9]{1,6})"
 MAX_CONTENT = 2000  # Discord's limit for a message's content
 # Replies name users, roles and channels; nobody is pinged by them.
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -121,75 +119,10 @@ def ledger_text(page: LedgerPage, user_id: int, locale: str | None) -> str:
     return fit("\n".join([f"**{title}**", *(entry_line(e, locale) for e in page.entries)]))
 
 
-def ledger_custom_id(user_id: int, page: int) -> str:
-    return f"{LEDGER_PREFIX}:{user_id}:{page}"
-
-
-PageHandler = Callable[[discord.Interaction, int, int], Awaitable[None]]
-
-
-class LedgerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=LEDGER_TEMPLATE):
-    """Previous or next: shows page `page` of `user_id`'s ledger. Clicks arrive at the
-    subclass `clickable_ledger_button` makes, which knows who handles them."""
-
-    def __init__(
-        self, user_id: int, page: int, *, label: str | None = None, disabled: bool = False
-    ) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label or str(page + 1),
-                style=discord.ButtonStyle.secondary,
-                custom_id=ledger_custom_id(user_id, page),
-                disabled=disabled,
-            )
-        )
-        self.user_id = user_id
-        self.page = page
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> LedgerButton:
-        return cls(int(match["user"]), int(match["page"]))  # parsing only, no I/O
-
-
-def clickable_ledger_button(on_page: PageHandler) -> type[LedgerButton]:
-    """The LedgerButton class to register with the bot: its clicks go to `on_page`."""
-
-    class ClickableLedgerButton(LedgerButton, template=LEDGER_TEMPLATE):
-        async def callback(self, interaction: discord.Interaction) -> None:
-            await on_page(interaction, self.user_id, self.page)
-
-    return ClickableLedgerButton
+def clickable_ledger_button(on_page: PageHandler) -> type[discord.ui.DynamicItem[Any]]:
+    """The ledger's pager class to register with the bot: its clicks go to `on_page`."""
+    return clickable_pager(LEDGER_PREFIX, on_page)
 
 
 def ledger_view(page: LedgerPage, user_id: int, locale: str | None) -> discord.ui.View | None:
-    """Previous / next, greyed out at either end; none for a single page. The two custom
-    ids always differ: a greyed-out button points at the page shown."""
-    if page.pages <= 1:
-        return None
-    first, last = page.page == 0, page.page == page.pages - 1
-    view = discord.ui.View(timeout=None)
-    view.add_item(
-        LedgerButton(
-            user_id,
-            page.page if first else page.page - 1,
-            label=f"◀ {t('button.previous', locale)}",
-            disabled=first,
-        )
-    )
-    view.add_item(
-        LedgerButton(
-            user_id,
-            page.page if last else page.page + 1,
-            label=f"{t('button.next', locale)} ▶",
-            disabled=last,
-        )
-    )
-    # Not kept in discord.py's view store: the DynamicItem template dispatches the clicks.
-    view.stop()
-    return view
+    return pager_view(LEDGER_PREFIX, user_id, page.page, page.pages, locale)

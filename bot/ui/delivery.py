@@ -4,6 +4,9 @@
 2. The bot token on the channel message (never expires; needs channel access).
 3. A new message in the channel, which becomes the job's message.
 A 401/404 on the token path means "switch path", never "give up".
+
+A private (ephemeral) message has only the first path: after it, the job moves to the
+user's DMs, and never to the channel, where others would see it.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ import io
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import discord
 
+from bot.core.i18n import t
 from bot.core.models import Job, MessageKind, MessageRef
 from bot.core.payload import MessagePayload
 from bot.core.ports import JobStore
@@ -24,6 +29,7 @@ from bot.ui.components import build_view
 log = logging.getLogger(__name__)
 
 TOKEN_MARGIN_SECONDS = 60.0  # stop using a token a minute before Discord would refuse it
+MAX_CONTENT = 2000
 
 
 class DeliveryFailedError(Exception):
@@ -41,14 +47,14 @@ class MessageDelivery:
     ) -> None:
         self._client = client
         self._jobs = jobs
-        self._token_margin = token_margin
+        self.token_margin = token_margin
         self._clock = clock
 
     def token_usable(self, message: MessageRef) -> bool:
         if not message.interaction_token or message.kind is MessageKind.CHANNEL:
             return False
         expires = message.token_expires_at or 0.0
-        return self._clock() < expires - self._token_margin
+        return self._clock() < expires - self.token_margin
 
     async def deliver(self, job: Job, payload: MessagePayload, image: bytes | None) -> Job:
         """Show `payload` on the job's message; returns the job (moved if it had to)."""
@@ -56,41 +62,91 @@ class MessageDelivery:
             job = await self._move(job, job.message.without_token())  # keep no dead token
         if self.token_usable(job.message):
             try:
-                await self._edit_with_token(job.message, payload, image)
+                await self._edit_with_token(job.message, **message_fields(payload, image))
                 return job
             except discord.HTTPException as exc:
                 if exc.status not in (401, 404):
                     raise
                 log.info("job %d: token path answered %s, using the bot token", job.id, exc.status)
                 job = await self._move(job, job.message.without_token())
+        if job.message.ephemeral:
+            return await self.send_dm(
+                job, payload, image, note=t("dm.late", job.locale, job=job.id)
+            )
         if job.message.channel_id is not None and job.message.message_id is not None:
             try:
-                await self._edit_channel_message(job.message, payload, image)
+                await self._edit_channel_message(job.message, **message_fields(payload, image))
                 return job
             except (discord.NotFound, discord.Forbidden) as exc:
                 log.info("job %d: message not editable (%s), posting anew", job.id, exc.status)
         return await self._post_new(job, payload, image)
 
+    async def send_dm(
+        self, job: Job, payload: MessagePayload, image: bytes | None, *, note: str
+    ) -> Job:
+        """Post the job's message in its user's DMs, with a line saying why; the DM
+        becomes the job's message. DeliveryFailedError when the user's DMs are closed."""
+        content = _clip(f"-# {note}\n{payload.content}", MAX_CONTENT)
+        fields = message_fields(replace(payload, content=content), image)
+        files = fields.pop("attachments")
+        try:
+            channel = await self._client.create_dm(discord.Object(job.user_id))
+            message = await channel.send(files=files, **fields)
+        except discord.Forbidden as exc:
+            raise DeliveryFailedError(f"job {job.id}: the user's DMs are closed") from exc
+        log.info("job %d moved to the user's DMs", job.id)
+        moved = MessageRef(
+            channel_id=channel.id,
+            message_id=message.id,
+            kind=MessageKind.CHANNEL,
+            upload_limit=job.message.upload_limit,
+        )
+        return await self._move(job, moved)
+
+    async def edit_private(self, job: Job, payload: MessagePayload) -> bool:
+        """One edit of a private message through its token, while it still works."""
+        if not self.token_usable(job.message):
+            return False
+        try:
+            await self._edit_with_token(job.message, **message_fields(payload, None))
+        except discord.HTTPException as exc:
+            log.info("job %d: private message not editable (%s)", job.id, exc.status)
+            return False
+        return True
+
+    async def refresh_buttons(self, job: Job, payload: MessagePayload) -> bool:
+        """Change only the buttons of a message already showing its result (a pressed
+        button is marked): its image stays, and a message that is gone is not re-posted."""
+        view = build_view(payload.buttons)
+        message = job.message
+        try:
+            if self.token_usable(message):
+                await self._edit_with_token(message, view=view)
+            elif not message.ephemeral and message.channel_id and message.message_id:
+                await self._edit_channel_message(message, view=view)
+            else:
+                return False
+        except discord.HTTPException as exc:
+            log.info("job %d: buttons not refreshed (%s)", job.id, exc.status)
+            return False
+        return True
+
     async def _move(self, job: Job, message: MessageRef) -> Job:
         await self._jobs.move_message(job.id, message, at=self._clock())
         return job.model_copy(update={"message": message})
 
-    async def _edit_with_token(
-        self, message: MessageRef, payload: MessagePayload, image: bytes | None
-    ) -> None:
+    async def _edit_with_token(self, message: MessageRef, **fields: Any) -> None:
         assert message.interaction_token is not None and self._client.application_id is not None
         webhook = discord.Webhook.partial(
             self._client.application_id, message.interaction_token, client=self._client
         )
         target: Any = "@original" if message.kind is MessageKind.ORIGINAL else message.message_id
-        await webhook.edit_message(target, **message_fields(payload, image))
+        await webhook.edit_message(target, **fields)
 
-    async def _edit_channel_message(
-        self, message: MessageRef, payload: MessagePayload, image: bytes | None
-    ) -> None:
+    async def _edit_channel_message(self, message: MessageRef, **fields: Any) -> None:
         assert message.channel_id is not None and message.message_id is not None
         channel = self._client.get_partial_messageable(message.channel_id)
-        await channel.get_partial_message(message.message_id).edit(**message_fields(payload, image))
+        await channel.get_partial_message(message.message_id).edit(**fields)
 
     async def _post_new(self, job: Job, payload: MessagePayload, image: bytes | None) -> Job:
         channel_id = job.message.channel_id
@@ -139,3 +195,7 @@ def message_fields(payload: MessagePayload, image: bytes | None) -> dict[str, An
         "view": build_view(payload.buttons),
         "allowed_mentions": discord.AllowedMentions(users=False, roles=False, everyone=False),
     }
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -8,6 +8,7 @@ import discord
 
 from bot.core.i18n import t
 from bot.core.models import Job, MessageKind, Origin
+from bot.core.preferences import Preferences
 from bot.ui.errors import user_message
 from bot.ui.origin import origin_of, respond_thinking
 from bot.ui.publisher import Publisher
@@ -22,6 +23,7 @@ class JobContext:
     def __init__(self, interaction: discord.Interaction, origin: Origin) -> None:
         self.interaction = interaction
         self.origin = origin
+        self.private = origin.message.ephemeral
         self._placeholder_replaced = False
 
     async def another_origin(self) -> Origin:
@@ -29,8 +31,8 @@ class JobContext:
         if not self._placeholder_replaced:
             await settle_placeholder(self.interaction)
             self._placeholder_replaced = True
-        message = await self.interaction.followup.send("…", wait=True)
-        return origin_of(self.interaction, message.id, MessageKind.FOLLOWUP)
+        message = await self.interaction.followup.send("…", wait=True, ephemeral=self.private)
+        return origin_of(self.interaction, message.id, MessageKind.FOLLOWUP, private=self.private)
 
     async def refused(self, origin: Origin, error: Exception) -> None:
         """A later job of this interaction did not start (a limit, the user's balance, a
@@ -43,13 +45,23 @@ class JobContext:
 
 
 class CommandFlow:
-    def __init__(self, publisher: Publisher) -> None:
+    def __init__(self, publisher: Publisher, preferences: Preferences) -> None:
         self._publisher = publisher
+        self._preferences = preferences
+
+    async def private(self, interaction: discord.Interaction) -> bool:
+        """Whether what this interaction starts is shown to its user alone: their
+        `private` setting, or a press on a message only they could see."""
+        message = interaction.message
+        if message is not None and message.flags.ephemeral:
+            return True
+        return (await self._preferences.of(interaction.user.id)).private
 
     async def run(self, interaction: discord.Interaction, start: Starter) -> list[Job]:
         """Defer, start the job(s), and show their first state on the deferred message."""
-        message_id = await respond_thinking(interaction)
-        origin = origin_of(interaction, message_id)
+        private = await self.private(interaction)
+        message_id = await respond_thinking(interaction, private=private)
+        origin = origin_of(interaction, message_id, private=private)
         try:
             started = await start(JobContext(interaction, origin))
         except Exception as exc:  # bad input, aggregator refusals: never "thinking..." forever

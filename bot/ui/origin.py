@@ -7,9 +7,10 @@ import discord
 from bot.core.models import MessageKind, MessageRef, Origin
 
 
-async def respond_thinking(interaction: discord.Interaction) -> int:
-    """Defer publicly ("thinking...") and return the id of the message that creates."""
-    callback = await interaction.response.defer(thinking=True)
+async def respond_thinking(interaction: discord.Interaction, *, private: bool = False) -> int:
+    """Defer ("thinking...", only for the user when `private`) and return the id of the
+    message that creates."""
+    callback = await interaction.response.defer(thinking=True, ephemeral=private)
     if callback is not None and callback.message_id is not None:
         return callback.message_id
     return (await interaction.original_response()).id
@@ -19,6 +20,8 @@ def origin_of(
     interaction: discord.Interaction,
     message_id: int | None,
     kind: MessageKind = MessageKind.ORIGINAL,
+    *,
+    private: bool = False,
 ) -> Origin:
     return Origin(
         user_id=interaction.user.id,
@@ -31,6 +34,7 @@ def origin_of(
             interaction_token=interaction.token,
             token_expires_at=interaction.expires_at.timestamp(),
             upload_limit=interaction.filesize_limit,
+            ephemeral=private,
         ),
         role_ids=role_ids_of(interaction.user),
     )

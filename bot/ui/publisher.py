@@ -14,11 +14,12 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import discord
 
 from bot.core.events import Cause, JobEvent
+from bot.core.i18n import t
 from bot.core.mj.errors import MJError
 from bot.core.models import Job, JobStatus
 from bot.core.payload import MessagePayload
@@ -32,7 +33,9 @@ DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # Discord's default per-file limit
 FINAL_ATTEMPTS = 4
 UNSHOWN_WINDOW_SECONDS = 86400.0  # at start, re-send final states of the last day
 Downloader = Callable[[str, int], Awaitable[bytes]]
-_SHOWN_CAUSES = frozenset({Cause.TASK, Cause.DEADLINE, Cause.INTERRUPTED})
+_SHOWN_CAUSES = frozenset({Cause.TASK, Cause.DEADLINE, Cause.INTERRUPTED, Cause.CANCELLED})
+HANDOVER_LEAD_SECONDS = 120.0  # a private job moves to DMs this long before its token fails
+HANDOVER_SWEEP_SECONDS = 30.0
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Publisher:
         *,
         interval: float = 5.0,
         retry_delay: float = 1.0,
+        handover_every: float = HANDOVER_SWEEP_SECONDS,
         clock: Callable[[], float] = time.monotonic,  # for the edit interval
         now: Callable[[], float] = time.time,  # for what "recent" means at start
     ) -> None:
@@ -67,7 +71,10 @@ class Publisher:
         self._retry_delay = retry_delay
         self._clock = clock
         self._now = now
+        self._handover_every = handover_every
         self._slots: dict[int, _Slot] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
         self.edits = 0
 
     async def on_job_event(self, event: JobEvent) -> None:
@@ -75,6 +82,69 @@ class Publisher:
         blocks on Discord. Submits are shown by whoever started the job (`show_first`)."""
         if event.visible and event.cause in _SHOWN_CAUSES:
             self.publish(event.job)
+        job = event.job
+        if event.cause is Cause.RECORDED and job.parent_job_id and job.button_index is not None:
+            self._spawn(self._mark_pressed(job.parent_job_id), f"pressed-{job.parent_job_id}")
+
+    def _spawn(self, work: Awaitable[None], name: str) -> None:
+        task = asyncio.create_task(_logged(work, name), name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _mark_pressed(self, job_id: int) -> None:
+        """A button of a shown result started a job: colour it, as Midjourney does."""
+        job = await self._jobs.get(job_id)
+        if job is None or job.status is not JobStatus.SUCCESS:
+            return
+        if await self._delivery.refresh_buttons(job, await self.payload_of(job)):
+            self.edits += 1
+
+    async def payload_of(self, job: Job, locale: str | None = None) -> MessagePayload:
+        """What the job's message shows now (also for /show, in the asker's language)."""
+        if job.status is not JobStatus.SUCCESS:
+            return render(job, locale=locale)
+        buttons = await self._buttons.list(job.id)
+        pressed = await self._jobs.pressed_buttons(job.id)
+        return render(job, buttons, locale, pressed=pressed)
+
+    # ---------------------------------------------------------------- private jobs
+
+    def start(self) -> None:
+        """Watch private jobs whose token is about to expire (they move to DMs)."""
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = asyncio.create_task(self._sweep_private(), name="private-handover")
+
+    async def _sweep_private(self) -> None:
+        while True:
+            try:
+                await self.hand_over_expiring()
+            except Exception:
+                log.exception("moving private jobs to DMs failed; trying again later")
+            await asyncio.sleep(self._handover_every)
+
+    async def hand_over_expiring(self) -> int:
+        """Move every unfinished private job whose token fails soon to its user's DMs,
+        while the token still lets the private message say where it went."""
+        lead = self._delivery.token_margin + HANDOVER_LEAD_SECONDS
+        jobs = await self._jobs.list_expiring_private(before=self._now() + lead)
+        for job in jobs:
+            await self._hand_over(job)
+        return len(jobs)
+
+    async def _hand_over(self, job: Job) -> None:
+        payload = await self.payload_of(job)
+        try:
+            await self._delivery.send_dm(
+                job, payload, None, note=t("dm.moved", job.locale, job=job.id)
+            )
+        except DeliveryFailedError:
+            # DMs closed: say where the result will be, then stop using the token (the
+            # final result tries the DMs again, and waits in /history).
+            note = f"{payload.content}\n{t('dm.closed', job.locale, job=job.id)}"
+            await self._delivery.edit_private(job, replace(payload, content=note))
+            await self._jobs.move_message(job.id, job.message.without_token(), at=self._now())
+            return
+        await self._delivery.edit_private(job, MessagePayload(t("dm.continued", job.locale)))
 
     def publish(self, job: Job) -> None:
         slot = self._slots.setdefault(job.id, _Slot())
@@ -124,8 +194,7 @@ class Publisher:
         job = await self._jobs.get(job_id)
         if job is None or (job.message.message_id is None and job.message.channel_id is None):
             return
-        buttons = await self._buttons.list(job.id) if job.status is JobStatus.SUCCESS else []
-        payload = render(job, buttons)
+        payload = await self.payload_of(job)
         if payload == slot.shown:
             return
         attempts = FINAL_ATTEMPTS if payload.final else 1
@@ -137,7 +206,7 @@ class Publisher:
         slot.first_sent.set()
 
     async def _send(self, job: Job, payload: MessagePayload, attempts: int) -> bool:
-        image = await self._result_image(job, payload)
+        image = await self.result_image(job, payload)
         for attempt in range(attempts):
             try:
                 await self._delivery.deliver(job, payload, image)
@@ -158,7 +227,8 @@ class Publisher:
                 job = await self._jobs.get(job.id) or job  # the message may have moved
         return False
 
-    async def _result_image(self, job: Job, payload: MessagePayload) -> bytes | None:
+    async def result_image(self, job: Job, payload: MessagePayload) -> bytes | None:
+        """The result image to upload with the payload; None to link it instead."""
         if not payload.attach_image or not payload.image_url:
             return None
         limit = job.message.upload_limit or DEFAULT_UPLOAD_LIMIT
@@ -170,12 +240,23 @@ class Publisher:
 
     async def flush(self) -> None:
         """Wait until every pending edit has been sent (shutdown and tests)."""
-        while tasks := [s.task for s in self._slots.values() if s.task and not s.task.done()]:
+        while tasks := [
+            *[s.task for s in self._slots.values() if s.task and not s.task.done()],
+            *self._background,
+        ]:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def close(self) -> None:
         tasks = [s.task for s in self._slots.values() if s.task is not None]
+        tasks += [*self._background, *([self._sweeper] if self._sweeper else [])]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._slots.clear()
+
+
+async def _logged(work: Awaitable[None], name: str) -> None:
+    try:
+        await work
+    except Exception:
+        log.exception("%s failed", name)

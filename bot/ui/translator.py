@@ -7,7 +7,10 @@ from discord import Locale, app_commands
 _ZH = {
     "Create images from a prompt": "根据提示词生成图片",
     "What to imagine": "想要生成的内容",
-    "Speed mode (default: the server's)": "速度模式（默认使用服务商设置）",
+    "Speed mode (default: yours, else the server's)": "速度模式（默认用你的设置，其次是服务器的）",
+    "fast": "快速",
+    "relax": "慢速",
+    "turbo": "极速",
     "Midjourney or Niji": "Midjourney 或 Niji",
     "An image to use as an image prompt": "作为图片提示的参考图",
     "Blend 2 to 5 images into a new one": "将 2 到 5 张图片混合成新图片",
@@ -27,6 +30,22 @@ _ZH = {
     ),
     "Add the credits of a code to your balance": "兑换码充值点数",
     "The code, e.g. MJ7K-3QXP-9ZTA": "兑换码，例如 MJ7K-3QXP-9ZTA",
+    # /settings, /history, /show
+    "Your defaults: speed, model, a suffix, private results": (
+        "你的默认设置：速度、模型、提示词后缀、结果仅自己可见"
+    ),
+    "Speed mode of your jobs": "你的任务的速度模式",
+    "Text added to the end of every prompt (- removes it)": (
+        "追加到每条提示词末尾的文字（- 表示清除）"
+    ),
+    "Only you see your jobs and results": "任务和结果仅自己可见",
+    "Edit the prompt before variations, rerolls and pans": "变体、重绘和平移前先编辑提示词",
+    "What the V buttons do": "V 按钮的变化强度",
+    "Vary strong": "强变化",
+    "Vary subtle": "弱变化",
+    "Your jobs, running and finished": "你的任务：进行中与已完成",
+    "Post a job's result again, with its buttons": "重新发送任务结果及其按钮",
+    "The job number in the result's footer, or the task id": "结果底部的任务编号，或任务 ID",
     # /mjadmin
     "Credits, codes, bans and limits (server managers and bot operators)": (
         "点数、兑换码、封禁与限制（服务器管理员与机器人运营者）"

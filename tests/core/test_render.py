@@ -17,7 +17,7 @@ from bot.core.models import (
     MessageRef,
     StoredButton,
 )
-from bot.core.payload import MODAL_BUTTON
+from bot.core.payload import CANCEL_BUTTON, MODAL_BUTTON, SEED_BUTTON
 from bot.core.render import layout_buttons, render
 
 HASH = "3eaa7c0c-9825-4110-9c89-02c4e463a8d0"
@@ -67,14 +67,16 @@ GRID = buttons(
 
 
 def test_waiting_and_queued_states() -> None:
-    assert render(job()).content == r"**a red fox, \*watercolor\*** - <@42> (Waiting to start)"
+    assert render(job()).content == (
+        r"**a red fox, \*watercolor\*** - <@42> (Waiting to start)" + "\n-# Job 7"
+    )
     assert "(Queued, 3 ahead)" in render(job(queue_position=3)).content
     assert "排队中，前面还有 3 个任务" in render(job(queue_position=3, locale="zh-CN")).content
 
 
 def test_progress_shows_percentage_and_preview() -> None:
     payload = render(job(status=JobStatus.IN_PROGRESS, progress=46, image_url="http://x/p.png"))
-    assert payload.content.endswith("(46%)")
+    assert payload.content.endswith("(46%)\n-# Job 7")
     assert payload.image_url == "http://x/p.png" and not payload.attach_image
     assert not payload.final
 
@@ -85,8 +87,8 @@ def test_grid_result_lays_out_like_midjourney() -> None:
     rows: dict[int, list[str]] = {}
     for spec in payload.buttons:
         rows.setdefault(spec.row, []).append(spec.label or spec.emoji)
-    assert rows == {0: ["U1", "U2", "U3", "U4", "🔄"], 1: ["V1", "V2", "V3", "V4"]}
-    assert [s.route for s in payload.buttons] == [str(i) for i in range(9)]
+    assert rows == {0: ["U1", "U2", "U3", "U4", "🔄"], 1: ["V1", "V2", "V3", "V4"], 2: ["Seed"]}
+    assert [s.route for s in payload.buttons] == [*(str(i) for i in range(9)), SEED_BUTTON]
 
 
 def test_upscale_result_rows_of_at_most_five_and_unsupported_left_out() -> None:
@@ -172,3 +174,57 @@ def test_every_text_exists_in_both_languages(key: str) -> None:
 
 def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+# ---------------------------------------------------------------- the user's own controls
+
+
+def test_the_speed_mode_and_the_job_number_are_on_every_message() -> None:
+    fast = job(options={"mode": "fast"}, status=JobStatus.IN_PROGRESS, progress=10)
+    assert fast.id == 7
+    assert render(fast).content.endswith("(10%) (fast)\n-# Job 7")
+    assert render(fast, locale="zh-CN").content.endswith("(10%) (快速)\n-# 任务 7")
+    done = job(options={"mode": "relax"}, status=JobStatus.SUCCESS, image_url="http://x/r.png")
+    assert render(done).content.endswith("<@42> (relax)\n-# Job 7")
+    assert "(fast)" not in render(job()).content  # no mode known: nothing claimed
+
+
+def test_cancel_is_offered_while_the_task_waits_or_runs_only() -> None:
+    def routes(j: Job) -> list[str]:
+        return [b.route for b in render(j).buttons]
+
+    assert routes(job()) == [CANCEL_BUTTON]
+    assert routes(job(status=JobStatus.IN_PROGRESS, progress=50)) == [CANCEL_BUTTON]
+    assert routes(job(status=JobStatus.PENDING, task_id=None)) == []  # nothing to cancel yet
+    assert routes(job(status=JobStatus.FAILURE, fail_reason="x")) == []
+    assert routes(job(status=JobStatus.CANCEL)) == []
+    (cancel,) = render(job(), locale="zh-CN").buttons
+    assert cancel.label == "取消"
+
+
+def test_seed_is_offered_on_image_results_only() -> None:
+    grid = render(job(status=JobStatus.SUCCESS, image_url="http://x/r.png"), GRID)
+    assert [b.label for b in grid.buttons if b.route == SEED_BUTTON] == ["Seed"]
+    zh = render(job(status=JobStatus.SUCCESS, image_url="http://x/r.png"), GRID, "zh-CN")
+    assert [b.label for b in zh.buttons if b.route == SEED_BUTTON] == ["种子"]
+    described = job(kind=JobKind.DESCRIBE, status=JobStatus.SUCCESS, final_prompt="1️⃣ a cat")
+    assert SEED_BUTTON not in [b.route for b in render(described).buttons]
+
+
+def test_seed_shares_the_last_row_when_five_rows_are_taken() -> None:
+    families = [
+        ("MJ::JOB::upsample_v6_2x_subtle::1::h::SOLO", "Up", ""),
+        ("MJ::JOB::low_variation::1::h::SOLO", "Vary", ""),
+        ("MJ::Outpaint::50::1::h::SOLO", "Zoom", ""),
+        ("MJ::JOB::pan_left::1::h::SOLO", "", "⬅️"),
+        ("MJ::JOB::variation::1::h", "V1", ""),
+    ]
+    specs = render(job(status=JobStatus.SUCCESS, image_url="u"), buttons(*families)).buttons
+    assert [(s.route, s.row) for s in specs][-2:] == [("4", 4), (SEED_BUTTON, 4)]
+
+
+def test_pressed_buttons_are_coloured() -> None:
+    success = job(status=JobStatus.SUCCESS, image_url="http://x/r.png")
+    styles = {b.label: b.style for b in render(success, GRID, pressed={0, 6}).buttons}
+    assert styles["U1"] == 1 and styles["V2"] == 1  # pressed: blurple, as Midjourney
+    assert styles["U2"] == 2 and styles["V1"] == 2

@@ -89,7 +89,9 @@ class Harness:
 
 
 def _final(message: FakeMessage) -> bool:
-    return bool(message.buttons()) or any(
+    """Result buttons (not just the Cancel of a running job), or a failure."""
+    buttons = [b for b in message.buttons() if not b.custom_id.endswith(":c")]
+    return bool(buttons) or any(
         "Failed" in str(e) or "失败" in str(e) for e in message.embeds
     )
 

@@ -82,20 +82,19 @@ async def test_the_daily_summary_is_posted(tmp_path: Path) -> None:
 async def test_without_a_channel_each_admin_gets_a_dm(tmp_path: Path) -> None:
     async with harness(tmp_path) as h:
         admins = [int(h.fake.user["id"]), int(h.fake.owner["id"])]
+        h.fake.close_dms(admins[1])
         sender = AlertSender(h.bot, channel_id=None, admin_ids=admins)
-        # The Discord stand-in has no DM channels: the attempts are made, and failing
-        # ones are logged without stopping the others or raising.
-        assert await sender.send("⚠️ test alert") == 0
-        tried = [r for r in h.fake.requests if r.path == "/users/@me/channels"]
-        assert sorted(int(r.json["recipient_id"]) for r in tried if r.json) == sorted(admins)
+        # One admin's DMs are closed: the other still gets it, nothing is raised.
+        assert await sender.send("⚠️ test alert") == 1
+        assert [m.content for m in h.fake.dms_to(admins[0])] == ["⚠️ test alert"]
+        assert h.fake.dms_to(admins[1]) == []
         assert await AlertSender(h.bot, channel_id=None).send("nowhere to go") == 0
 
         closed = h.fake.add_channel(h.fake.guild_id, name="closed-log")
         h.fake.forbid_channel(closed)
         fallback = AlertSender(h.bot, channel_id=closed, admin_ids=admins[:1])
-        assert await fallback.send("the log channel refuses the bot") == 0
-        tried = [r for r in h.fake.requests if r.path == "/users/@me/channels"]
-        assert len(tried) == 3  # then its admins are tried
+        assert await fallback.send("the log channel refuses the bot") == 1  # then its admins
+        assert h.fake.dms_to(admins[0])[-1].content == "the log channel refuses the bot"
 
 
 async def test_an_unreachable_aggregator_makes_a_down_alert(http: httpx.AsyncClient) -> None:

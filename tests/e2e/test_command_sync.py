@@ -16,7 +16,18 @@ from tests.fakes import RequestRecord
 
 GUILD_SYNC = "/applications/{application_id}/guilds/{guild_id}/commands"
 GLOBAL_SYNC = "/applications/{application_id}/commands"
-COMMANDS = {"imagine", "blend", "describe", "shorten", "balance", "redeem", "mjadmin"}
+COMMANDS = {
+    "imagine",
+    "blend",
+    "describe",
+    "shorten",
+    "balance",
+    "redeem",
+    "settings",
+    "history",
+    "show",
+    "mjadmin",
+}
 
 
 def syncs(h: Harness, route: str = GUILD_SYNC) -> list[RequestRecord]:

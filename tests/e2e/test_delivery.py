@@ -70,7 +70,9 @@ async def test_a_deleted_message_is_posted_anew(tmp_path: Path) -> None:
         first = h.original(inter.token)
         h.fake.delete_message(first.channel_id, first.id)
 
-        await h.wait(lambda: any(m.buttons() for m in h.fake.messages_in(first.channel_id)), "new")
+        await h.wait(
+            lambda: any(m.attachments for m in h.fake.messages_in(first.channel_id)), "new"
+        )
         (job,) = await h.jobs()
         assert job.message.kind is MessageKind.CHANNEL and job.message.message_id != first.id
         new = h.fake.message(job.message.message_id or 0)

@@ -26,8 +26,12 @@ async def test_imagine_shows_waiting_progress_then_the_result_with_buttons(h: Ha
         ("V2", 1),
         ("V3", 1),
         ("V4", 1),
+        ("Seed", 2),  # the bot's own, on a row after Midjourney's
     ]
-    assert [b.custom_id for b in message.buttons()] == [f"mj:v1:{job.id}:{i}" for i in range(9)]
+    assert [b.custom_id for b in message.buttons()] == [
+        *(f"mj:v1:{job.id}:{i}" for i in range(9)),
+        f"mj:v1:{job.id}:s",
+    ]
     assert job.status is JobStatus.SUCCESS and job.message.message_id == message.id
     # Every edit went through the interaction token while it was valid.
     assert h.fake.requests_to("PATCH", "/channels/{channel_id}/messages/{message_id}") == []

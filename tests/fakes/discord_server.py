@@ -72,6 +72,14 @@ class FakeDiscord(World):
         """Bot-token routes on this channel answer 403 (50001), like a lost View Channel."""
         self.channels[int(channel_id)].forbidden = forbidden
 
+    def close_dms(self, user_id: int, closed: bool = True) -> None:
+        """While closed, bot-token sends into this user's DM channel answer 403 (50007), as when
+        the user blocked the bot or turned off DMs. Opening the DM channel still works."""
+        if closed:
+            self._closed_dms.add(int(user_id))
+        else:
+            self._closed_dms.discard(int(user_id))
+
     def set_upload_limit(self, limit: int | None) -> None:
         self.upload_limit = limit
 
@@ -158,6 +166,12 @@ class FakeDiscord(World):
         if channel.forbidden:
             raise errors.missing_access()
         return channel_id
+
+    def check_can_send(self, channel_id: int) -> None:
+        """Bot-token message sends into a DM whose user closed their DMs fail with 50007."""
+        recipient = self.dm_recipient(channel_id)
+        if recipient is not None and self.dms_closed(recipient):
+            raise errors.cannot_dm()
 
     def message_for_bot(self, channel_id: int, message_id: int) -> FakeMessage:
         self.channel_for_bot(channel_id)

@@ -80,6 +80,10 @@ def not_author() -> DiscordError:
     return DiscordError(403, 50005, "Cannot edit a message authored by another user")
 
 
+def cannot_dm() -> DiscordError:
+    return DiscordError(403, 50007, "Cannot send messages to this user")
+
+
 def already_acknowledged() -> DiscordError:
     return DiscordError(400, 40060, "Interaction has already been acknowledged.")
 

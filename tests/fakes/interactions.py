@@ -17,7 +17,7 @@ from .command_options import OptionEncoder, command_json, leaf_options, nest
 from .discord_server import FakeDiscord, active_fakes
 from .modal_payloads import submitted_components
 from .models import FakeInteraction, FakeMessage, OpenedModal, find_component
-from .payloads import APP_PERMISSIONS, MEMBER_PERMISSIONS, member_json, user_json
+from .payloads import APP_PERMISSIONS, MEMBER_PERMISSIONS, member_json
 from .snowflakes import interaction_token, now, snowflake
 
 DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024  # discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
@@ -45,9 +45,7 @@ class InteractionFactory:
         self.fake, self.bot, self.locale = fake, bot, locale
         self.attachment_size_limit = attachment_size_limit
         self.app_permissions, self.member_permissions = app_permissions, member_permissions
-        self._users: dict[int, dict[str, Any]] = {int(fake.user["id"]): fake.user}
         self.member_roles: dict[int, list[int]] = {}  # user id -> role ids in every guild
-        self._dm_channels: dict[int, int] = {}
 
     # -- public builders ----------------------------------------------------------------
 
@@ -157,7 +155,7 @@ class InteractionFactory:
     def user(self, user_id: int | None) -> dict[str, Any]:
         if user_id is None:
             return self.fake.user
-        return self._users.setdefault(int(user_id), user_json(int(user_id), f"user{user_id}"))
+        return self.fake.user_of(user_id)
 
     def _base(
         self,
@@ -189,7 +187,7 @@ class InteractionFactory:
         if channel_id is not None and self.fake.channels[channel_id].guild_id is None:
             dm = True  # a channel without a guild is a DM
         if dm:
-            cid = channel_id or self._dm_channel(user)
+            cid = channel_id or self.fake.dm_channel_of(int(user["id"]))
             channel = {**self.fake.channels[cid].to_json(), "recipients": [user]}
             payload.update(channel_id=str(cid), channel=channel, user=user, context=1)
             payload["authorizing_integration_owners"] = {"0": "0"}  # guild install, bot DM
@@ -212,12 +210,6 @@ class InteractionFactory:
             authorizing_integration_owners={"0": str(gid)},
         )
         return payload
-
-    def _dm_channel(self, user: dict[str, Any]) -> int:
-        uid = int(user["id"])
-        if uid not in self._dm_channels:
-            self._dm_channels[uid] = self.fake.add_channel(None, type=1, name="")
-        return self._dm_channels[uid]
 
     def _command_data(
         self,

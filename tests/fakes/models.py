@@ -268,10 +268,12 @@ class FakeChannel:
     type: int = 0
     name: str = "general"
     forbidden: bool = False
+    recipients: list[dict[str, Any]] = field(default_factory=list)  # DMs: the other user
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": str(self.id), "type": self.type, "flags": 0}
-        if self.type == 1:  # DM: no name/guild, recipients filled by the caller
+        if self.type == 1:  # DM: no name/guild; callers may fill in recipients
+            data.update(last_message_id=None, recipients=list(self.recipients))
             return data
         data.update(
             name=self.name,

@@ -40,6 +40,7 @@ def user_json(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
         "avatar": None,
         "public_flags": 0,
         "flags": 0,
+        "primary_guild": None,  # required (nullable) in the spec's UserResponse
     }
     if bot:
         data["bot"] = True

@@ -1,4 +1,4 @@
-"""Bot-token endpoints: login, app-command sync, channel messages, plus the fake CDN."""
+"""Bot-token endpoints: login, users and DMs, command sync, channel messages, the fake CDN."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from . import errors
 from .bodies import ParsedBody
 from .discord_server import API_PREFIX, BODY_KEY, FAKE_KEY, FakeDiscord
 from .payloads import application_json
+from .schema import SchemaProblem
 from .snowflakes import snowflake
 
 routes = web.RouteTableDef()
@@ -53,6 +54,28 @@ async def get_gateway(request: web.Request) -> web.Response:
     limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
     url = _fake(request).base_url.replace("http://", "ws://") + "/gateway"
     return errors.json_response({"url": url, "shards": 1, "session_start_limit": limit})
+
+
+# -- users and DMs ------------------------------------------------------------------------------
+
+
+@routes.post(API + "/users/@me/channels")
+async def create_dm(request: web.Request) -> web.Response:
+    """Discord's create_dm: the same DM channel every time for the same user."""
+    fake = _fake(request)
+    recipient = (_body(request).json or {}).get("recipient_id")
+    if recipient is None:
+        problem = SchemaProblem(("recipient_id",), "BASE_TYPE_REQUIRED", "This field is required")
+        tree = fake.record_violation(request, "/users/@me/channels", [problem], _body(request).json)
+        raise errors.invalid_form(tree)
+    channel = fake.channels[fake.dm_channel_of(int(recipient))]
+    return errors.json_response(channel.to_json())
+
+
+@routes.get(API + "/users/{user_id}")
+async def get_user(request: web.Request) -> web.Response:
+    """Every id is a known user to the fake (as `InteractionFactory` would build it)."""
+    return errors.json_response(_fake(request).user_of(_snowflake_param(request, "user_id")))
 
 
 # -- application commands -------------------------------------------------------------------
@@ -131,6 +154,7 @@ async def get_channel(request: web.Request) -> web.Response:
 async def create_message(request: web.Request) -> web.Response:
     fake = _fake(request)
     channel_id = fake.channel_for_bot(_snowflake_param(request, "channel_id"))
+    fake.check_can_send(channel_id)
     body = _body(request)
     payload = body.json or {}
     # Ephemeral only exists for interaction responses; a bot-token send ignores the bit.

@@ -103,6 +103,23 @@ def validate_body(method: str, route: str, body: Any) -> list[SchemaProblem]:
     return problems
 
 
+@cache
+def _schema_validator(name: str) -> Draft202012Validator:
+    ref = "#/" + _pointer("components", "schemas", name)
+    return Draft202012Validator({"$ref": _SPEC_URI + ref}, registry=_registry())
+
+
+def validate_schema(name: str, instance: Any) -> list[SchemaProblem]:
+    """Problems with `instance` against the spec's `components/schemas/<name>` (e.g. to check
+    that the fake's responses have the shape Discord documents)."""
+    if name not in load_spec()["components"]["schemas"]:
+        raise KeyError(f"the spec has no schema {name!r}")
+    problems: list[SchemaProblem] = []
+    for error in _schema_validator(name).iter_errors(instance):
+        problems.extend(_leaf_problems(error))
+    return problems
+
+
 def _leaf_problems(error: ValidationError) -> list[SchemaProblem]:
     if error.validator in ("oneOf", "anyOf") and error.context:
         branch = _matching_branch(error)

@@ -38,6 +38,7 @@ class World:
         self.bot_user: dict[str, Any] = user_json(self.application_id, bot_name, bot=True)
         self.owner: dict[str, Any] = user_json(snowflake(), "owner")
         self.user: dict[str, Any] = user_json(snowflake(), "tester")
+        self.users: dict[int, dict[str, Any]] = {int(self.user["id"]): self.user}
         self.guilds: dict[int, FakeGuild] = {}
         self.channels: dict[int, FakeChannel] = {}
         self.messages: dict[int, FakeMessage] = {}
@@ -45,6 +46,8 @@ class World:
         self.interactions: dict[int, FakeInteraction] = {}
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None: global)
         self._by_token: dict[str, FakeInteraction] = {}
+        self._dm_channels: dict[int, int] = {}  # user id -> DM channel id
+        self._closed_dms: set[int] = set()  # users who do not accept DMs from the bot
         self.base_url: str = ""  # set once the HTTP server listens
         self.guild_id: int = self.add_guild()
         self.channel_id: int = self.add_channel(self.guild_id)
@@ -77,6 +80,30 @@ class World:
                 return channel.id
         return self.add_channel(guild_id)
 
+    def user_of(self, user_id: int) -> dict[str, Any]:
+        """The user JSON the fake uses for this id (made up as "user<id>" on first use)."""
+        uid = int(user_id)
+        return self.users.setdefault(uid, user_json(uid, f"user{uid}"))
+
+    def dm_channel_of(self, user_id: int) -> int:
+        """The bot's DM channel with this user (one per user, created on first use).
+
+        Both `POST /users/@me/channels` and `InteractionFactory(..., dm=True)` use it.
+        """
+        uid = int(user_id)
+        if uid not in self._dm_channels:
+            cid = self.add_channel(None, type=1, name="")
+            self.channels[cid].recipients = [self.user_of(uid)]
+            self._dm_channels[uid] = cid
+        return self._dm_channels[uid]
+
+    def dm_recipient(self, channel_id: int) -> int | None:
+        """The user id a DM channel made by `dm_channel_of` belongs to (None otherwise)."""
+        return next((u for u, c in self._dm_channels.items() if c == int(channel_id)), None)
+
+    def dms_closed(self, user_id: int) -> bool:
+        return int(user_id) in self._closed_dms
+
     # -- lookups for tests -------------------------------------------------------------
 
     def message(self, message_id: int) -> FakeMessage:
@@ -88,6 +115,18 @@ class World:
             for m in self.messages.values()
             if m.channel_id == int(channel_id) and (include_deleted or not m.deleted)
         ]
+
+    def dms_to(self, user_id: int) -> list[FakeMessage]:
+        """Non-deleted messages the bot posted in its DM channel with this user, oldest first.
+
+        Includes interaction responses there (they are authored by the bot user too); check
+        `interaction_metadata` to tell them apart from bot-token sends.
+        """
+        cid = self._dm_channels.get(int(user_id))
+        if cid is None:
+            return []
+        bot_id = self.bot_user["id"]
+        return [m for m in self.messages_in(cid) if m.author["id"] == bot_id]
 
     def synced_commands(self, guild_id: int | None = None) -> list[dict[str, Any]]:
         """What the bot last bulk-overwrote for that guild (None: global commands)."""

@@ -17,6 +17,7 @@ from bot.core.storage.ledger import SqlLedgerStore
 from bot.core.storage.meta import SqlMetaStore
 from bot.core.storage.migrate import DatabaseTooNewError, head_revision, migrate
 from bot.core.storage.policy import SqlPolicyStore
+from bot.core.storage.preferences import SqlPreferenceStore
 from bot.core.storage.stats import SqlStatsStore
 
 
@@ -30,6 +31,7 @@ class SqlStores:
         self.ledger = SqlLedgerStore(scope)
         self.policy = SqlPolicyStore(scope)
         self.stats = SqlStatsStore(scope)
+        self.preferences = SqlPreferenceStore(scope)
 
 
 class SqlStorage(SqlStores):

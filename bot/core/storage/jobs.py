@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, RowMapping, bindparam, case, func, insert, select, update
 
 from bot.core.models import (
     TERMINAL_STATUSES,
@@ -204,6 +204,56 @@ class SqlJobStore:
     async def mark_shown(self, job_id: int, status: JobStatus) -> None:
         await self._update(job_id, {"shown_status": status.value})
 
+    async def by_task_id(self, task_id: str) -> Job | None:
+        query = select(jobs).where(jobs.c.task_id == task_id).order_by(jobs.c.id).limit(1)
+        async with self._scope.read() as conn:
+            row = (await conn.execute(query)).mappings().first()
+        return _job(row) if row else None
+
+    async def list_for_user(self, user_id: int, *, limit: int, offset: int = 0) -> list[Job]:
+        finished = jobs.c.status.in_([s.value for s in TERMINAL_STATUSES])
+        # Unfinished first, oldest first (queue order); then the newest finished.
+        order = (case((finished, 1), else_=0), case((finished, -jobs.c.id), else_=jobs.c.id))
+        query = (
+            select(jobs)
+            .where(jobs.c.user_id == user_id)
+            .order_by(*order)
+            .limit(limit)
+            .offset(offset)
+        )
+        async with self._scope.read() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [_job(row) for row in rows]
+
+    async def count_for_user(self, user_id: int) -> int:
+        query = select(func.count()).select_from(jobs).where(jobs.c.user_id == user_id)
+        async with self._scope.read() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def pressed_buttons(self, job_id: int) -> set[int]:
+        query = (
+            select(jobs.c.button_index)
+            .where(jobs.c.parent_job_id == job_id, jobs.c.button_index.is_not(None))
+            .distinct()
+        )
+        async with self._scope.read() as conn:
+            return {int(index) for index in (await conn.execute(query)).scalars()}
+
+    async def list_expiring_private(self, *, before: float) -> list[Job]:
+        query = (
+            select(jobs)
+            .where(
+                jobs.c.message_ephemeral.is_(True),
+                jobs.c.interaction_token.is_not(None),
+                jobs.c.token_expires_at < before,
+                *_not_final(),
+            )
+            .order_by(jobs.c.id)
+        )
+        async with self._scope.read() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [_job(row) for row in rows]
+
     async def _update(
         self,
         job_id: int,
@@ -235,6 +285,7 @@ def _message_columns(message: MessageRef) -> dict[str, Any]:
         "interaction_token": message.interaction_token,
         "token_expires_at": message.token_expires_at,
         "upload_limit": message.upload_limit,
+        "message_ephemeral": message.ephemeral,
     }
 
 
@@ -248,5 +299,6 @@ def _job(row: RowMapping) -> Job:
         interaction_token=data.pop("interaction_token"),
         token_expires_at=data.pop("token_expires_at"),
         upload_limit=data.pop("upload_limit"),
+        ephemeral=bool(data.pop("message_ephemeral")),
     )
     return Job.model_validate(data)

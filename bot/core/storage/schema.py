@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Double,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData()
@@ -50,6 +52,7 @@ jobs = Table(
     Column("updated_at", Double, nullable=False),
     Column("submitted_at", Double),
     Column("finished_at", Double),
+    Column("message_ephemeral", Boolean, nullable=False, server_default=false()),
     sqlite_autoincrement=True,
 )
 
@@ -156,4 +159,17 @@ audit = Table(
     Column("detail", Text, nullable=False, server_default=""),
     Column("created_at", Double, nullable=False),
     sqlite_autoincrement=True,
+)
+
+user_preferences = Table(
+    "user_preferences",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("mode", Text),
+    Column("bot_type", Text),
+    Column("suffix", Text, nullable=False, server_default=""),
+    Column("private", Boolean, nullable=False, server_default=false()),
+    Column("remix", Boolean, nullable=False, server_default=false()),
+    Column("variation", Text),
+    Column("updated_at", Double, nullable=False),
 )

@@ -1,0 +1,108 @@
+"""A user's own defaults (/settings): speed, model, a prompt suffix, private results,
+remix and the V buttons' variation strength. What a user gives on a command wins."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.core.mj.schemas import BotType, SpeedMode
+from bot.core.ports import PreferenceStore
+from bot.core.validation import Rejection, RequestRejectedError
+
+MAX_SUFFIX_CHARS = 200
+
+
+class VariationStrength(StrEnum):
+    STRONG = "strong"
+    SUBTLE = "subtle"
+
+
+class UserPreferences(BaseModel):
+    """Nothing set means the server's (or the aggregator's) own default."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: int
+    mode: SpeedMode | None = None
+    bot_type: BotType | None = None
+    suffix: str = ""
+    private: bool = False
+    remix: bool = False
+    variation: VariationStrength | None = None
+
+    def with_suffix(self, prompt: str) -> str:
+        """The prompt with the user's suffix appended, unless it already ends with it."""
+        suffix = self.suffix.strip()
+        if not suffix or prompt.rstrip().endswith(suffix):
+            return prompt
+        return f"{prompt.rstrip()} {suffix}"
+
+    @property
+    def strong(self) -> bool | None:
+        """`strong` for a V button's action; None leaves it to the aggregator."""
+        return None if self.variation is None else self.variation is VariationStrength.STRONG
+
+
+@dataclass(frozen=True)
+class PreferenceChange:
+    """What a /settings call or a button changes; None leaves a field as it is.
+    `SpeedMode.NONE` and `clear_model` go back to the server's default; `clear_suffix`
+    removes the suffix (Discord cannot send an empty option)."""
+
+    mode: SpeedMode | None = None
+    bot_type: BotType | None = None
+    clear_model: bool = False
+    suffix: str | None = None
+    clear_suffix: bool = False
+    private: bool | None = None
+    remix: bool | None = None
+    variation: VariationStrength | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self == PreferenceChange()
+
+
+class Preferences:
+    def __init__(self, store: PreferenceStore, *, clock: Callable[[], float] = time.time) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def of(self, user_id: int) -> UserPreferences:
+        return await self._store.get(user_id) or UserPreferences(user_id=user_id)
+
+    async def change(self, user_id: int, change: PreferenceChange) -> UserPreferences:
+        current = await self.of(user_id)
+        updates: dict[str, object] = {}
+        if change.mode is not None:
+            updates["mode"] = None if change.mode is SpeedMode.NONE else change.mode
+        if change.clear_model:
+            updates["bot_type"] = None
+        elif change.bot_type is not None:
+            updates["bot_type"] = change.bot_type
+        if change.clear_suffix:
+            updates["suffix"] = ""
+        elif change.suffix is not None:
+            updates["suffix"] = _checked_suffix(change.suffix)
+        for name in ("private", "remix", "variation"):
+            value = getattr(change, name)
+            if value is not None:
+                updates[name] = value
+        new = current.model_copy(update=updates)
+        if new != current:
+            await self._store.put(new, at=self._clock())
+        return new
+
+
+def _checked_suffix(text: str) -> str:
+    suffix = " ".join(text.split())
+    if len(suffix) > MAX_SUFFIX_CHARS:
+        raise RequestRejectedError(
+            Rejection.SUFFIX_TOO_LONG, length=len(suffix), max=MAX_SUFFIX_CHARS
+        )
+    return suffix

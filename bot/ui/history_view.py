@@ -1,0 +1,64 @@
+"""What /history shows: one line per job, in the reader's language."""
+
+from __future__ import annotations
+
+from bot.core.history import HistoryPage
+from bot.core.i18n import t
+from bot.core.models import Job, JobKind, JobStatus
+from bot.ui.admin_views import fit
+
+HISTORY_PREFIX = "mj:v1:history"
+PROMPT_CHARS = 60
+
+
+def job_link(job: Job, locale: str | None) -> str:
+    """A link to the job's message; a private (ephemeral) one has none to give."""
+    message = job.message
+    if message.ephemeral:
+        return t("history.private", locale)
+    if message.channel_id is None or message.message_id is None:
+        return t("show.no_link", locale)
+    place = job.guild_id if job.guild_id is not None else "@me"
+    url = f"https://discord.com/channels/{place}/{message.channel_id}/{message.message_id}"
+    return f"[{t('history.message', locale)}]({url})"
+
+
+def status_text(job: Job, locale: str | None) -> str:
+    if job.status is JobStatus.WAITING and job.queue_position:
+        return t("status.QUEUED", locale, ahead=job.queue_position)
+    if job.status is JobStatus.IN_PROGRESS:
+        return t("status.IN_PROGRESS", locale, progress=job.progress)
+    return t(f"status.{job.status.value}", locale)
+
+
+def _kind(job: Job, locale: str | None) -> str:
+    if job.kind is JobKind.ACTION:
+        label = str(job.options.get("label") or job.options.get("emoji") or "")
+        return label or t("kind.ACTION", locale)
+    return t(f"kind.{job.kind.value}", locale)
+
+
+def _prompt(job: Job) -> str:
+    text = " ".join((job.prompt or "").split()).replace("`", "'")
+    if len(text) > PROMPT_CHARS:
+        text = text[: PROMPT_CHARS - 1] + "…"
+    return f" · `{text}`" if text else ""
+
+
+def history_line(job: Job, locale: str | None) -> str:
+    return (
+        f"**{job.id}** · {_kind(job, locale)} · {status_text(job, locale)}{_prompt(job)}"
+        f" · <t:{int(job.created_at)}:R> · {job_link(job, locale)}"
+    )
+
+
+def history_text(page: HistoryPage, locale: str | None) -> str:
+    if not page.total:
+        return t("history.empty", locale)
+    lines = [
+        t("history.title", locale, total=page.total),
+        *(history_line(job, locale) for job in page.jobs),
+    ]
+    if page.pages > 1:
+        lines.append(f"-# {t('history.page', locale, page=page.page + 1, pages=page.pages)}")
+    return fit("\n".join(lines))
