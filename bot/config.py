@@ -53,6 +53,7 @@ class Settings(BaseSettings):
 
     poll_interval_seconds: float = Field(3.0, gt=0, le=60)
     task_deadline_seconds: float = Field(3600.0, gt=0)
+    queue_refresh_seconds: float = Field(10.0, gt=0, le=3600)  # queued jobs' "N ahead"
     request_timeout_seconds: float = Field(30.0, gt=0, le=300)
     max_image_bytes: int = Field(8 * 1024 * 1024, gt=0)
     edit_interval_seconds: float = Field(5.0, ge=0, le=60)

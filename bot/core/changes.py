@@ -37,6 +37,8 @@ def changes_from_task(job: Job, update: TaskUpdate, now: float) -> dict[str, Any
         changes["fail_reason"] = update.fail_reason or "failed"
     if status is not JobStatus.WAITING:
         changes["queue_position"] = None
+    elif update.queue_position is not None:  # nobody ahead: plain "waiting to start"
+        changes["queue_position"] = update.queue_position or None
     changes = {name: value for name, value in changes.items() if getattr(job, name) != value}
     if not changes:
         return {}

@@ -77,14 +77,10 @@ USER_TEXT: dict[str, tuple[str, str]] = {
         "任务 {job} 的种子：**{seed}**\n在提示词末尾加上 `--seed {seed}`，可生成与之相近的图片。",
     ),
     # private results
-    "dm.moved": (
-        "Your private job {job} continues here (a private reply can only be updated for "
-        "15 minutes).",
-        "你的私密任务 {job} 转到这里继续（私密回复只能在 15 分钟内更新）。",
-    ),
-    "dm.late": (
-        "Your private job {job}: the private reply had expired, so here it is.",
-        "你的私密任务 {job}：私密回复已过期，结果发到这里。",
+    "dm.note": (
+        "Your private job {job}: here in your DMs, since a private reply can only be "
+        "updated for 15 minutes.",
+        "你的私密任务 {job}：私密回复只能在 15 分钟内更新，因此转到私信。",
     ),
     "dm.continued": ("Continued in your DMs.", "已转到你的私信继续。"),
     "dm.closed": (

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 TIMED_OUT_REASON = "timed out: the aggregator did not finish the task in time"
 INTERRUPTED_REASON = "interrupted: the bot stopped before the aggregator confirmed the submit"
 UNCONFIRMED_REASON = "unconfirmed: the aggregator never confirmed the submit in time"
+CANCELLED_REASON = "cancelled by the user"
 
 
 class JobKind(StrEnum):
@@ -60,6 +61,7 @@ class MessageKind(StrEnum):
     ORIGINAL = "original"  # the interaction's own response: "@original" via the token
     FOLLOWUP = "followup"  # a followup of the interaction: its id via the token
     CHANNEL = "channel"  # a plain channel message: bot token only
+    DM = "dm"  # a private job's message in its user's DMs: bot token only
 
 
 class MessageRef(BaseModel):
@@ -73,6 +75,9 @@ class MessageRef(BaseModel):
     interaction_token: str | None = Field(None, repr=False)
     token_expires_at: float | None = None
     upload_limit: int | None = None  # bytes Discord accepts per file in that place
+    # Only the user sees it (the user's `private` setting): editable through the
+    # interaction token alone, never re-posted in the channel; then the user's DMs.
+    ephemeral: bool = False
 
     def without_token(self) -> MessageRef:
         return self.model_copy(update={"interaction_token": None})
@@ -186,6 +191,9 @@ class TaskUpdate:
     final_prompt: str | None = None
     fail_reason: str | None = None
     buttons: tuple[ResultButton, ...] = ()
+    # Tasks not started ahead of it in the aggregator's queue (0: none, or it started);
+    # None: not known from this answer, the job keeps the position it has.
+    queue_position: int | None = None
 
 
 class LedgerReason(StrEnum):

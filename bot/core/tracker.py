@@ -3,6 +3,10 @@
 Each tick asks `list-by-condition` once for all tracked tasks (the client splits it into
 chunks of 100), falls back to per-task fetch where the server lacks that endpoint or leaves
 an id out, and hands every answer to the job lifecycle in one transaction.
+
+Jobs told a queue position at submit ("2 ahead") have it refreshed from the aggregator's
+queue (`task/queue`, novicezk/plus), at most every `queue_interval` seconds, in the same
+transaction; where the server lacks that endpoint it is asked once per process only.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from bot.core.mj.errors import MJEndpointUnsupportedError, MJError
 from bot.core.mj.schemas import Task, TaskStatus
 from bot.core.models import Job, JobStatus, ResultButton, TaskUpdate
 from bot.core.ports import JobStore
+from bot.core.queued import QUEUE_SECONDS, QueueWatch
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +40,13 @@ _STATUS_OF_TASK = {
 }
 
 
-def task_update(task: Task) -> TaskUpdate:
-    """The aggregator's task in the bot's words (anything not started is WAITING)."""
+def task_update(task: Task, queue_position: int | None = None) -> TaskUpdate:
+    """The aggregator's task in the bot's words (anything not started is WAITING).
+
+    `queue_position`: where the aggregator's queue puts it, if asked; a task that has
+    started (SUBMITTED and on) has nobody ahead whatever the queue said."""
+    if task.status not in (TaskStatus.NOT_START, TaskStatus.UNKNOWN):
+        queue_position = 0
     return TaskUpdate(
         status=_STATUS_OF_TASK.get(task.status, JobStatus.WAITING),
         progress=task.progress,
@@ -47,6 +57,7 @@ def task_update(task: Task) -> TaskUpdate:
             ResultButton(custom_id=b.custom_id, label=b.label, emoji=b.emoji, style=b.style)
             for b in task.buttons
         ),
+        queue_position=queue_position,
     )
 
 
@@ -59,6 +70,7 @@ class Tracker:
         *,
         poll_interval: float = 3.0,
         deadline_seconds: float = 3600.0,
+        queue_interval: float = QUEUE_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
@@ -72,6 +84,7 @@ class Tracker:
         # changes a tracked job's status, so this copy is current for what it diffs.
         self._tracked: dict[str, dict[int, Job]] = {}
         self._list_supported = True
+        self._queue = QueueWatch(client, interval=queue_interval, clock=clock)
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._last_sweep = float("-inf")
@@ -164,7 +177,8 @@ class Tracker:
                 missing = [task_id for task_id in task_ids if task_id not in seen]
                 if missing:
                     answered += await self._fetch_each(missing)
-                await self._apply(answered)
+                positions = await self._queue.positions(self._queued(answered))
+                await self._apply(answered, positions)
         finally:
             await self._expire_overdue(task_ids)  # deadlines hold whatever went wrong
 
@@ -182,6 +196,15 @@ class Tracker:
             log.warning("polling %d tasks failed: %s", len(task_ids), exc)
             return None
 
+    def _queued(self, tasks: list[Task]) -> set[str]:
+        """Tasks the poll found not started whose jobs were told a queue position."""
+        return {
+            task.id
+            for task in tasks
+            if task.status is TaskStatus.NOT_START
+            and any(job.queue_position for job in self._tracked.get(task.id, {}).values())
+        }
+
     async def _fetch_each(self, task_ids: Iterable[str]) -> list[Task]:
         gate = asyncio.Semaphore(FETCH_CONCURRENCY)
 
@@ -196,10 +219,10 @@ class Tracker:
         results = await asyncio.gather(*(fetch(task_id) for task_id in task_ids))
         return [task for task in results if task is not None]
 
-    async def _apply(self, tasks: list[Task]) -> None:
+    async def _apply(self, tasks: list[Task], positions: dict[str, int]) -> None:
         """Every answered task's jobs, changed in one lifecycle transaction."""
         updates = [
-            (job, task_update(task))
+            (job, task_update(task, positions.get(task.id)))
             for task in tasks
             for job in list(self._tracked.get(task.id, {}).values())
         ]

@@ -106,6 +106,7 @@ class MjRoutes:
         table += [
             ("GET", "/mj/task/{task_id}/fetch", "task/fetch", self.fetch),
             ("POST", "/mj/task/list-by-condition", "task/list-by-condition", self.list_tasks),
+            ("GET", "/mj/task/queue", "task/queue", self.queue),
             ("POST", "/mj/task/{task_id}/cancel", "task/cancel", self.cancel),
             ("GET", "/mj/task/{task_id}/image-seed", "task/image-seed", self.image_seed),
         ]
@@ -200,7 +201,18 @@ class MjRoutes:
         tasks.reverse()  # servers promise no order; reversing catches clients that assume one
         return json_response([self._render(t, now) for t in tasks])
 
+    async def queue(self, request: web.Request, call: Call) -> web.StreamResponse:
+        # novicezk/plus only: trueai v10+ removed it and the relays never had it.
+        if self.sim.faults.queue_unsupported or self.sim.config.flavor == "relay":
+            return web.Response(status=404, text="404: Not Found")
+        base_url, view = self.sim.base_url, self.sim.view
+        return json_response(
+            [view.render(t, snap, base_url) for t, snap in self.sim.engine.queue()]
+        )
+
     async def cancel(self, request: web.Request, call: Call) -> web.StreamResponse:
+        if self.sim.faults.cancel_unsupported:  # older builds and some relays have none
+            return web.Response(status=404, text="404: Not Found")
         try:
             self.sim.engine.cancel(request.match_info["task_id"])
         except SimError as err:

@@ -52,6 +52,9 @@ class Engine:
         self.faults = faults if faults is not None else Faults()
         self.remix = remix  # like an account with Remix on: V/reroll/pan open a MODAL
         self.tasks: dict[str, SimTask] = {}
+        # Started, unfinished tasks in the order they joined the queue, with tasks of other
+        # users (not in `tasks`) that the `queue_position` fault put ahead of ours.
+        self._queue: list[SimTask] = []
         # Maps clock readings (maybe a fake clock starting at 0) onto epoch milliseconds.
         self._epoch_ms = time.time() * 1000 - self.clock() * 1000
         self._last_id = 0
@@ -68,6 +71,16 @@ class Engine:
 
     def reset(self) -> None:
         self.tasks.clear()
+        self._queue.clear()
+
+    def queue(self) -> list[tuple[SimTask, Snapshot]]:
+        """`GET /mj/task/queue`: the tasks waiting or running (NOT_START, SUBMITTED,
+        IN_PROGRESS), in the order they joined; a MODAL task joins when confirmed."""
+        now = self.clock()
+        listed = [(task, self.snapshot(task, now)) for task in self._queue]
+        listed = [(task, snap) for task, snap in listed if snap.status not in TERMINAL]
+        self._queue = [task for task, _ in listed]  # a finished task never comes back
+        return listed
 
     # -- submit endpoints ---------------------------------------------------------------
 
@@ -202,11 +215,41 @@ class Engine:
         task.queue_steps = max(0, self.faults.queue_position or 0)
         task.run_from = self.clock()
         if task.queue_steps:
-            task.submit_description = f"排队中，前面还有{task.queue_steps}个任务"
-            props = {"numberOfQueues": task.queue_steps, **INSTANCE_PROPS}
+            ahead = self._queue_behind_others(task)
+            task.submit_description = f"排队中，前面还有{ahead}个任务"
+            props = {"numberOfQueues": ahead, **INSTANCE_PROPS}
             return Submitted(22, task.submit_description, task.id, props)
+        self._queue.append(task)
         task.submit_description = "提交成功"
         return Submitted(1, "提交成功", task.id, dict(INSTANCE_PROPS))
+
+    def _queue_behind_others(self, task: SimTask) -> int:
+        """Queue a task behind `queue_steps` tasks of other users, the k-th of which
+        starts k + 1 steps from now (the task itself one step after the last); returns
+        how many tasks ahead of it have not started (ours still waiting included)."""
+        waiting = sum(1 for _, snap in self.queue() if snap.status == "NOT_START")
+        for k in range(task.queue_steps):
+            prompt = f"a job of another user #{k + 1}"
+            other = SimTask(
+                id=self._new_id(),
+                action="IMAGINE",
+                relay_action="IMAGINE",
+                kind="grid",
+                prompt=prompt,
+                final_prompt=prompt,
+                description=f"/imagine {prompt}",
+                state=None,
+                mode=task.mode,
+                bot_type=task.bot_type,
+                submit_ms=task.submit_ms,
+                colours=palette(prompt),
+                size=task.size,
+                run_from=task.run_from,
+                queue_steps=k,
+            )
+            self._queue.append(other)
+        self._queue.append(task)
+        return waiting + task.queue_steps
 
     def _new_id(self) -> str:
         # 16 digits: epoch milliseconds + 3 random digits, strictly increasing.

@@ -18,6 +18,8 @@ _BOOLS = (
     "fail_midway",
     "never_finish",
     "list_unsupported",
+    "queue_unsupported",
+    "cancel_unsupported",
     "result_as_number",
     "billing_unsupported",
 )
@@ -35,12 +37,16 @@ class Faults:
     timeouts: int = 0  # next N requests in scope sleep timeout_seconds, then answer normally
     invalid_json: int = 0  # next N requests in scope answer 200 with an HTML body
     unauthorized: int = 0  # next N requests in scope answer 401 (new-api style body)
-    queue_position: int | None = None  # submits answer code 22 and wait N extra steps
+    # Submits answer code 22 and wait N extra steps in NOT_START behind N tasks of other
+    # users, listed by GET /mj/task/queue just ahead of them, which start one per step.
+    queue_position: int | None = None
     queue_full: bool = False  # submits answer code 23
     banned_words: list[str] = field(default_factory=lambda: ["bannedword"])  # -> code 24
     fail_midway: bool = False  # new tasks fail at ~50% (per prompt: "sim:fail")
     never_finish: bool = False  # new tasks hang IN_PROGRESS (per prompt: "sim:stuck")
     list_unsupported: bool = False  # list-by-condition answers HTTP 404
+    queue_unsupported: bool = False  # GET /mj/task/queue answers HTTP 404 (trueai v10+)
+    cancel_unsupported: bool = False  # POST /mj/task/{id}/cancel answers HTTP 404
     omit_from_list: set[str] = field(default_factory=set)  # ids list-by-condition leaves out
     result_as_number: bool = False  # submit `result` as a JSON number
     billing_unsupported: bool = False  # /v1/dashboard/billing/* answer HTTP 404

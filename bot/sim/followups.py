@@ -56,7 +56,9 @@ def submit_action(engine: Engine, body: Body, mode: str | None) -> Submitted:
     else:
         child = _child(engine, parent, spec, custom_id, body, mode)
     child.parent_id, child.custom_id = parent.id, custom_id
-    modal = spec.modal or ("remix" if engine.remix and spec.remixable else None)
+    # Remix on for the account, or asked for by this action (trueai's `enableRemix`).
+    remix = engine.remix or body.get("enableRemix") is True
+    modal = spec.modal or ("remix" if remix and spec.remixable else None)
     if modal is None:
         return engine.launch(child)
     child.modal_kind, child.run_from = modal, None  # waits in MODAL until /modal

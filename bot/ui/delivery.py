@@ -51,13 +51,15 @@ class MessageDelivery:
         self._clock = clock
 
     def token_usable(self, message: MessageRef) -> bool:
-        if not message.interaction_token or message.kind is MessageKind.CHANNEL:
+        if not message.interaction_token or message.kind in (MessageKind.CHANNEL, MessageKind.DM):
             return False
         expires = message.token_expires_at or 0.0
         return self._clock() < expires - self.token_margin
 
     async def deliver(self, job: Job, payload: MessagePayload, image: bytes | None) -> Job:
         """Show `payload` on the job's message; returns the job (moved if it had to)."""
+        if job.message.kind is MessageKind.DM:
+            payload = _with_dm_note(job, payload)
         if job.message.interaction_token and not self.token_usable(job.message):
             job = await self._move(job, job.message.without_token())  # keep no dead token
         if self.token_usable(job.message):
@@ -70,9 +72,7 @@ class MessageDelivery:
                 log.info("job %d: token path answered %s, using the bot token", job.id, exc.status)
                 job = await self._move(job, job.message.without_token())
         if job.message.ephemeral:
-            return await self.send_dm(
-                job, payload, image, note=t("dm.late", job.locale, job=job.id)
-            )
+            return await self.send_dm(job, payload, image)
         if job.message.channel_id is not None and job.message.message_id is not None:
             try:
                 await self._edit_channel_message(job.message, **message_fields(payload, image))
@@ -81,13 +81,10 @@ class MessageDelivery:
                 log.info("job %d: message not editable (%s), posting anew", job.id, exc.status)
         return await self._post_new(job, payload, image)
 
-    async def send_dm(
-        self, job: Job, payload: MessagePayload, image: bytes | None, *, note: str
-    ) -> Job:
+    async def send_dm(self, job: Job, payload: MessagePayload, image: bytes | None) -> Job:
         """Post the job's message in its user's DMs, with a line saying why; the DM
         becomes the job's message. DeliveryFailedError when the user's DMs are closed."""
-        content = _clip(f"-# {note}\n{payload.content}", MAX_CONTENT)
-        fields = message_fields(replace(payload, content=content), image)
+        fields = message_fields(_with_dm_note(job, payload), image)
         files = fields.pop("attachments")
         try:
             channel = await self._client.create_dm(discord.Object(job.user_id))
@@ -98,7 +95,7 @@ class MessageDelivery:
         moved = MessageRef(
             channel_id=channel.id,
             message_id=message.id,
-            kind=MessageKind.CHANNEL,
+            kind=MessageKind.DM,
             upload_limit=job.message.upload_limit,
         )
         return await self._move(job, moved)
@@ -163,7 +160,10 @@ class MessageDelivery:
         moved = job.message.model_copy(
             update={
                 "message_id": message.id,
-                "kind": MessageKind.CHANNEL,
+                # A DM stays a DM: its note is on every edit.
+                "kind": MessageKind.DM
+                if job.message.kind is MessageKind.DM
+                else MessageKind.CHANNEL,
                 "interaction_token": None,
             }
         )
@@ -195,6 +195,12 @@ def message_fields(payload: MessagePayload, image: bytes | None) -> dict[str, An
         "view": build_view(payload.buttons),
         "allowed_mentions": discord.AllowedMentions(users=False, roles=False, everyone=False),
     }
+
+
+def _with_dm_note(job: Job, payload: MessagePayload) -> MessagePayload:
+    """A private job in DMs says, on every edit, why it is there."""
+    note = t("dm.note", job.locale, job=job.id)
+    return replace(payload, content=_clip(f"-# {note}\n{payload.content}", MAX_CONTENT))
 
 
 def _clip(text: str, limit: int) -> str:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from bot.core.history import HistoryPage
 from bot.core.i18n import t
-from bot.core.models import Job, JobKind, JobStatus
-from bot.ui.admin_views import fit
+from bot.core.models import Job, JobKind, JobStatus, MessageKind
+from bot.ui.admin_views import MAX_CONTENT, fit
 
 HISTORY_PREFIX = "mj:v1:history"
 PROMPT_CHARS = 60
+# Ten lines with a 60-character prompt and a message link each can pass Discord's 2000
+# characters: prompts get shorter (then go) until the page fits, lines are never cut.
+_PROMPT_WIDTHS = (PROMPT_CHARS, 48, 36, 24, 12, 0)
 
 
 def job_link(job: Job, locale: str | None) -> str:
@@ -18,7 +21,8 @@ def job_link(job: Job, locale: str | None) -> str:
         return t("history.private", locale)
     if message.channel_id is None or message.message_id is None:
         return t("show.no_link", locale)
-    place = job.guild_id if job.guild_id is not None else "@me"
+    in_dms = job.guild_id is None or message.kind is MessageKind.DM
+    place = "@me" if in_dms else job.guild_id
     url = f"https://discord.com/channels/{place}/{message.channel_id}/{message.message_id}"
     return f"[{t('history.message', locale)}]({url})"
 
@@ -38,27 +42,33 @@ def _kind(job: Job, locale: str | None) -> str:
     return t(f"kind.{job.kind.value}", locale)
 
 
-def _prompt(job: Job) -> str:
+def _prompt(job: Job, width: int) -> str:
+    if not width:
+        return ""
     text = " ".join((job.prompt or "").split()).replace("`", "'")
-    if len(text) > PROMPT_CHARS:
-        text = text[: PROMPT_CHARS - 1] + "…"
+    if len(text) > width:
+        text = text[: width - 1] + "…"
     return f" · `{text}`" if text else ""
 
 
-def history_line(job: Job, locale: str | None) -> str:
+def history_line(job: Job, locale: str | None, prompt_chars: int = PROMPT_CHARS) -> str:
     return (
-        f"**{job.id}** · {_kind(job, locale)} · {status_text(job, locale)}{_prompt(job)}"
-        f" · <t:{int(job.created_at)}:R> · {job_link(job, locale)}"
+        f"**{job.id}** · {_kind(job, locale)} · {status_text(job, locale)}"
+        f"{_prompt(job, prompt_chars)} · <t:{int(job.created_at)}:R> · {job_link(job, locale)}"
     )
 
 
 def history_text(page: HistoryPage, locale: str | None) -> str:
     if not page.total:
         return t("history.empty", locale)
-    lines = [
-        t("history.title", locale, total=page.total),
-        *(history_line(job, locale) for job in page.jobs),
-    ]
+    title = t("history.title", locale, total=page.total)
+    footer: list[str] = []
     if page.pages > 1:
-        lines.append(f"-# {t('history.page', locale, page=page.page + 1, pages=page.pages)}")
-    return fit("\n".join(lines))
+        footer.append(f"-# {t('history.page', locale, page=page.page + 1, pages=page.pages)}")
+    text = ""
+    for width in _PROMPT_WIDTHS:
+        lines = [title, *(history_line(job, locale, width) for job in page.jobs), *footer]
+        text = "\n".join(lines)
+        if len(text) <= MAX_CONTENT:
+            break
+    return fit(text)

@@ -134,9 +134,7 @@ class Publisher:
     async def _hand_over(self, job: Job) -> None:
         payload = await self.payload_of(job)
         try:
-            await self._delivery.send_dm(
-                job, payload, None, note=t("dm.moved", job.locale, job=job.id)
-            )
+            await self._delivery.send_dm(job, payload, None)
         except DeliveryFailedError:
             # DMs closed: say where the result will be, then stop using the token (the
             # final result tries the DMs again, and waits in /history).

@@ -3,6 +3,7 @@ simulator over HTTP, and a SQLite file. Nothing is mocked."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -84,6 +85,15 @@ class Harness:
         await self.wait(finished, what)
         return self.original(token)
 
+    async def wait_job(self, job_id: int, status: JobStatus, within: float = 8.0) -> Job:
+        """Until the stored job reaches `status`."""
+        deadline = asyncio.get_running_loop().time() + within
+        while (job := await self.storage.jobs.get(job_id)) is None or job.status is not status:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"job {job_id} is {job and job.status}, not {status}")
+            await asyncio.sleep(0.02)
+        return job
+
     async def jobs(self) -> list[Job]:
         return await self.storage.jobs.list_by_status(list(JobStatus))
 
@@ -91,9 +101,7 @@ class Harness:
 def _final(message: FakeMessage) -> bool:
     """Result buttons (not just the Cancel of a running job), or a failure."""
     buttons = [b for b in message.buttons() if not b.custom_id.endswith(":c")]
-    return bool(buttons) or any(
-        "Failed" in str(e) or "失败" in str(e) for e in message.embeds
-    )
+    return bool(buttons) or any("Failed" in str(e) or "失败" in str(e) for e in message.embeds)
 
 
 def make_settings(sim: Simulator, fake: FakeDiscord, db_path: Path, **overrides: Any) -> Settings:

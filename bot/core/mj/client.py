@@ -32,6 +32,7 @@ from bot.core.mj.responses import (
     decode,
     means_not_found,
     parse_task,
+    parse_tasks,
     submission_of,
 )
 from bot.core.mj.retry import RetryPolicy
@@ -135,8 +136,16 @@ class MJClient:
         *,
         mode: SpeedMode | None = None,
         state: str | None = None,
+        enable_remix: bool = False,
+        strong: bool | None = None,
     ) -> Submission:
-        body = {"taskId": task_id, "customId": custom_id}
+        """`enable_remix`: open the prompt editor (MODAL) first; `strong`: a V button's
+        variation strength (None leaves it to the aggregator)."""
+        body: dict[str, Any] = {"taskId": task_id, "customId": custom_id}
+        if enable_remix:
+            body["enableRemix"] = True
+        if strong is not None:
+            body["strong"] = strong
         return await self._submit("action", body, mode, state)
 
     async def modal(
@@ -178,14 +187,17 @@ class MJClient:
         for start in range(0, len(ids), LIST_CHUNK_SIZE):
             chunk = ids[start : start + LIST_CHUNK_SIZE]
             data = await self._query("POST", "/mj/task/list-by-condition", {"ids": chunk})
-            if not isinstance(data, list):
-                raise MJProtocolError("list-by-condition did not answer a list")
-            for item in data:
-                try:
-                    tasks.append(parse_task(item))
-                except MJProtocolError:  # one odd task must not stall polling of the rest
-                    log.warning("skipping a malformed task in list-by-condition")
+            tasks += parse_tasks(data, "list-by-condition")  # an odd task stalls no other
         return tasks
+
+    async def queue(self) -> list[Task] | None:
+        """The tasks waiting or running, in queue order (novicezk/plus `task/queue`); None
+        where the server lacks the endpoint (trueai v10+, the relays)."""
+        try:
+            data = await self._query("GET", "/mj/task/queue")
+        except MJEndpointUnsupportedError:
+            return None
+        return parse_tasks(data, "task/queue")
 
     async def cancel(self, task_id: str) -> None:
         # Cancelling twice is harmless, but it is a write: no automatic retry.

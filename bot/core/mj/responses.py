@@ -4,6 +4,7 @@ exceptions. Error texts are the server's own, short, and never contain our key."
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
@@ -20,6 +21,8 @@ from bot.core.mj.errors import (
     api_error,
 )
 from bot.core.mj.schemas import Submission, SubmitResponse, Task
+
+log = logging.getLogger(__name__)
 
 _MODAL_MARKERS = ("confirm", "窗口等待")
 
@@ -132,3 +135,16 @@ def parse_task(data: dict[str, Any]) -> Task:
         return Task.model_validate(data)
     except ValidationError as exc:
         raise MJProtocolError("task has an unexpected shape") from exc
+
+
+def parse_tasks(data: Any, endpoint: str) -> list[Task]:
+    """A list of tasks; one odd task is skipped (logged) rather than hiding the others."""
+    if not isinstance(data, list):
+        raise MJProtocolError(f"{endpoint} did not answer a list")
+    tasks: list[Task] = []
+    for item in data:
+        try:
+            tasks.append(parse_task(item))
+        except MJProtocolError:
+            log.warning("skipping a malformed task in %s", endpoint)
+    return tasks
