@@ -43,6 +43,7 @@ from bot.ui.command_sync import CommandSync
 from bot.ui.delivery import MessageDelivery
 from bot.ui.flow import CommandFlow
 from bot.ui.publisher import Publisher
+from bot.web.server import WebServer
 from cogs.account import Account
 from cogs.admin import Admin
 from cogs.blend import Blend
@@ -79,6 +80,7 @@ class App:
     bot: MJBot
     alerts: AlertSender
     operator_alerts: OperatorAlerts
+    web: WebServer | None = None  # WEB_LISTEN: push, the Vary (Region) editor, health
 
 
 def build_core(
@@ -206,7 +208,15 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
 
     clicks = ClickHandler(jobs, core.presses, core.controls, flow, is_admin=is_admin)
     bot.mount(cogs, clicks)
-    return App(settings, core, publisher, bot, sender, operator_alerts)
+    web = build_web(settings) if settings.listen else None
+    return App(settings, core, publisher, bot, sender, operator_alerts, web)
+
+
+def build_web(settings: Settings) -> WebServer:
+    """The web server and its routes (each feature adds its own here)."""
+    assert settings.listen is not None
+    host, port = settings.listen
+    return WebServer(host, port)
 
 
 @asynccontextmanager
@@ -219,12 +229,16 @@ async def started(app: App) -> AsyncIterator[App]:
         await app.core.tracker.start()
         app.publisher.start()
         app.alerts.start(app.operator_alerts)
+        if app.web is not None:
+            await app.web.start()
         try:
             shown = await app.publisher.republish_unshown()
             if shown:
                 log.info("re-sending %d final states a previous run did not deliver", shown)
             yield app
         finally:
+            if app.web is not None:  # first: nothing new arrives while the rest stops
+                await app.web.stop()
             await app.alerts.stop()
             await app.core.tracker.stop()
             await app.publisher.flush()

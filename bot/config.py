@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.core.limits import LimitValues, parse_ids
 from bot.core.mj.schemas import BotType, SpeedMode
 from bot.core.pricing import Prices, parse_prices
+from bot.web.server import parse_listen
 
 
 class AuthStyle(StrEnum):
@@ -73,6 +74,9 @@ class Settings(BaseSettings):
     allowed_channel_ids: str = ""
     allowed_role_ids: str = ""
 
+    web_listen: str | None = None  # host:port of the bot's web server; unset = none
+    public_url: AnyHttpUrl | None = None  # where the aggregator and users reach it
+
     @field_validator("mj_api_base_url", mode="before")
     @classmethod
     def _strip_mj_suffix(cls, value: object) -> object:
@@ -110,7 +114,21 @@ class Settings(BaseSettings):
     def _anyone_is_clicker_pays(cls, value: object) -> object:
         return ButtonPolicy.CLICKER_PAYS if str(value).strip().lower() == "anyone" else value
 
-    @field_validator("discord_guild_id", "database_url", "admin_log_channel_id", mode="before")
+    @field_validator("web_listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_listen(value)  # raises ValueError saying what is expected
+        return value
+
+    @field_validator(
+        "discord_guild_id",
+        "database_url",
+        "admin_log_channel_id",
+        "web_listen",
+        "public_url",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -138,6 +156,15 @@ class Settings(BaseSettings):
         if not value.get_secret_value().strip():
             raise ValueError("must not be empty")
         return value
+
+    @property
+    def listen(self) -> tuple[str, int] | None:
+        return parse_listen(self.web_listen) if self.web_listen else None
+
+    @property
+    def public_base(self) -> str | None:
+        """PUBLIC_URL without a trailing slash, or None."""
+        return str(self.public_url).rstrip("/") if self.public_url else None
 
     @property
     def api_root(self) -> str:

@@ -4,6 +4,7 @@ simulator over HTTP, and a SQLite file. Nothing is mocked."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -54,6 +55,12 @@ class Harness:
         self.factory = InteractionFactory(self.fake, self.app.bot)
 
     @property
+    def web_url(self) -> str:
+        """The bot's web server, when the harness was started with `**web_settings()`."""
+        assert self.app.web is not None, "start the harness with **web_settings()"
+        return self.app.web.base_url
+
+    @property
     def bot(self) -> MJBot:
         return self.app.bot
 
@@ -102,6 +109,19 @@ def _final(message: FakeMessage) -> bool:
     """Result buttons (not just the Cancel of a running job), or a failure."""
     buttons = [b for b in message.buttons() if not b.custom_id.endswith(":c")]
     return bool(buttons) or any("Failed" in str(e) or "失败" in str(e) for e in message.embeds)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 nobody listens on now (for WEB_LISTEN and PUBLIC_URL)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def web_settings() -> dict[str, Any]:
+    """Settings that run the bot's web server on 127.0.0.1, reachable at PUBLIC_URL."""
+    port = free_port()
+    return {"web_listen": f"127.0.0.1:{port}", "public_url": f"http://127.0.0.1:{port}"}
 
 
 def make_settings(sim: Simulator, fake: FakeDiscord, db_path: Path, **overrides: Any) -> Settings:
