@@ -27,6 +27,7 @@ from bot.core.history import JobHistory
 from bot.core.jobs import JobService
 from bot.core.lifecycle import JobLifecycle
 from bot.core.limits import Limits
+from bot.core.metrics import BotMetrics
 from bot.core.mj.client import MJClient
 from bot.core.preferences import Preferences
 from bot.core.presses import ButtonPresses
@@ -80,6 +81,7 @@ class App:
     bot: MJBot
     alerts: AlertSender
     operator_alerts: OperatorAlerts
+    metrics: BotMetrics
     web: WebServer | None = None  # WEB_LISTEN: push, the Vary (Region) editor, health
 
 
@@ -208,11 +210,12 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
 
     clicks = ClickHandler(jobs, core.presses, core.controls, flow, is_admin=is_admin)
     bot.mount(cogs, clicks)
-    web = build_web(settings) if settings.listen else None
-    return App(settings, core, publisher, bot, sender, operator_alerts, web)
+    metrics = BotMetrics()
+    web = build_web(settings, metrics) if settings.listen else None
+    return App(settings, core, publisher, bot, sender, operator_alerts, metrics, web)
 
 
-def build_web(settings: Settings) -> WebServer:
+def build_web(settings: Settings, metrics: BotMetrics) -> WebServer:
     """The web server and its routes (each feature adds its own here)."""
     assert settings.listen is not None
     host, port = settings.listen

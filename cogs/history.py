@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.core.accounts import Accounts
 from bot.core.history import JobHistory
 from bot.core.i18n import t
+from bot.core.models import Job, MessageKind
 from bot.core.preferences import Preferences
 from bot.ui.admin_views import NO_MENTIONS
 from bot.ui.delivery import message_fields
@@ -80,10 +81,9 @@ class History(commands.Cog):
         job: app_commands.Range[str, 1, MAX_REFERENCE_CHARS],
     ) -> None:
         user_id, locale = interaction.user.id, str(interaction.locale)
-        admin = self._accounts.is_admin(
-            user_id, manages_server=interaction.permissions.manage_guild
-        )
-        found = await self._history.find(job, user_id, admin=admin)
+        admin = self._accounts.is_admin(user_id, manages_server=False)
+        manages = interaction.guild_id if interaction.permissions.manage_guild else None
+        found = await self._history.find(job, user_id, admin=admin, manages_guild=manages)
         if not found.status.is_settled:
             text = t(
                 "show.running",
@@ -94,8 +94,22 @@ class History(commands.Cog):
             )
             await interaction.response.send_message(text, ephemeral=True)
             return
-        private = (await self._preferences.of(user_id)).private
+        private = await self._private(found, user_id)
         await interaction.response.defer(thinking=True, ephemeral=private)
         payload = await self._publisher.payload_of(found, locale)
         image = await self._publisher.result_image(found, payload)
         await interaction.edit_original_response(**message_fields(payload, image))
+
+    async def _private(self, job: Job, user_id: int) -> bool:
+        """/show answers privately with the asker's `private` setting on; and an admin
+        may look at someone's private result, but not post it for everyone."""
+        if (await self._preferences.of(user_id)).private:
+            return True
+        if job.user_id == user_id:
+            return False
+        message = job.message
+        return (
+            message.ephemeral
+            or message.kind is MessageKind.DM
+            or (await self._preferences.of(job.user_id)).private
+        )

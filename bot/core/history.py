@@ -34,17 +34,23 @@ class JobHistory:
         )
         return HistoryPage(jobs, page, pages, total)
 
-    async def find(self, reference: str, user_id: int, *, admin: bool) -> Job:
+    async def find(
+        self, reference: str, user_id: int, *, admin: bool, manages_guild: int | None = None
+    ) -> Job:
         """A job by its number (as its footer shows it, "#12" too) or by the aggregator's
-        task id; a user's own, or anyone's for admins."""
+        task id: a user's own; anyone's for admins (ADMIN_USER_IDS); and for a server's
+        managers (`manages_guild`), the jobs started in that server, not those of servers
+        they do not manage (anyone can make a server of their own)."""
         text = reference.strip().lstrip("#").strip()
         job = None
-        if text.isdigit() and int(text) <= _MAX_JOB_ID:
+        # ASCII only: "²".isdigit() holds, yet int() refuses it.
+        if text.isascii() and text.isdigit() and int(text) <= _MAX_JOB_ID:
             job = await self._jobs.get(int(text))
         if job is None and text:
             job = await self._jobs.by_task_id(text)
         if job is None:
             raise RequestRejectedError(Rejection.JOB_UNKNOWN, job=reference.strip()[:40])
-        if job.user_id != user_id and not admin:
+        managed = manages_guild is not None and job.guild_id == manages_guild
+        if job.user_id != user_id and not admin and not managed:
             raise RequestRejectedError(Rejection.NOT_YOUR_JOB, job=job.id)
         return job

@@ -53,6 +53,7 @@ jobs = Table(
     Column("submitted_at", Double),
     Column("finished_at", Double),
     Column("message_ephemeral", Boolean, nullable=False, server_default=false()),
+    Column("push_secret_hash", Text),
     sqlite_autoincrement=True,
 )
 
@@ -172,4 +173,17 @@ user_preferences = Table(
     Column("remix", Boolean, nullable=False, server_default=false()),
     Column("variation", Text),
     Column("updated_at", Double, nullable=False),
+)
+
+editor_links = Table(
+    "editor_links",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("job_id", Id, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("button_index", Integer, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("expires_at", Double, nullable=False),
+    Column("used_at", Double),
 )
