@@ -20,9 +20,9 @@ from bot.ui.flow import CommandFlow, JobContext
 from cogs.choices import MODE_HELP, MODEL_HELP, MODELS, MODES, model_of, speed_of
 
 DIMENSIONS = [
-    app_commands.Choice(name="Portrait 2:3", value=BlendDimensions.PORTRAIT.value),
-    app_commands.Choice(name="Square 1:1", value=BlendDimensions.SQUARE.value),
-    app_commands.Choice(name="Landscape 3:2", value=BlendDimensions.LANDSCAPE.value),
+    app_commands.Choice(name=_("Portrait 2:3"), value=BlendDimensions.PORTRAIT.value),
+    app_commands.Choice(name=_("Square 1:1"), value=BlendDimensions.SQUARE.value),
+    app_commands.Choice(name=_("Landscape 3:2"), value=BlendDimensions.LANDSCAPE.value),
 ]
 
 

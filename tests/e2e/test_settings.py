@@ -128,3 +128,26 @@ async def test_variation_strength_goes_with_the_v_buttons(h: Harness) -> None:
     click = await h.dispatch(h.factory.button_click(grid, u1.custom_id, user_id=USER))
     await h.wait_final(click.token)
     assert "strong" not in h.sim.records("submit/action")[-1].body_json  # not a V button
+
+
+async def test_the_new_commands_and_their_choices_are_synced_in_both_languages(
+    h: Harness,
+) -> None:
+    (sync,) = h.fake.requests_to("PUT", "/applications/{application_id}/guilds/{guild_id}/commands")
+    synced = {c["name"]: c for c in sync.json}
+    settings_command = synced["settings"]
+    options = {o["name"]: o for o in settings_command["options"]}
+    assert {"mode", "model", "suffix", "private", "remix", "variation"} == set(options)
+    assert all(not o.get("required") for o in options.values())
+    assert settings_command["description_localizations"]["zh-CN"].startswith("你的默认设置")
+    modes = options["mode"]["choices"]
+    assert [c["value"] for c in modes] == ["fast", "relax", "turbo"]
+    assert [c["name_localizations"]["zh-CN"] for c in modes] == ["快速", "慢速", "极速"]
+    assert [c["value"] for c in options["model"]["choices"]] == ["MID_JOURNEY", "NIJI_JOURNEY"]
+    assert options["variation"]["choices"][0]["name_localizations"]["zh-CN"] == "强变化"
+    for name in ("blend", "describe", "shorten"):
+        assert {"mode", "model"} <= {o["name"] for o in synced[name]["options"]}
+    blend = {o["name"]: o for o in synced["blend"]["options"]}
+    assert blend["dimensions"]["choices"][0]["name_localizations"]["zh-CN"] == "竖图 2:3"
+    assert synced["show"]["options"][0]["name"] == "job"
+    assert "zh-CN" in synced["history"]["description_localizations"]
