@@ -97,8 +97,15 @@ class History(commands.Cog):
         private = await self._private(found, user_id)
         await interaction.response.defer(thinking=True, ephemeral=private)
         payload = await self._publisher.payload_of(found, locale)
-        image = await self._publisher.result_image(found, payload)
-        await interaction.edit_original_response(**message_fields(payload, image))
+        limit = interaction.filesize_limit
+        image = await self._publisher.result_image(found, payload, upload_limit=limit)
+        try:
+            await interaction.edit_original_response(**message_fields(payload, image))
+        except discord.HTTPException as exc:
+            if image is None or exc.status != 413:
+                raise
+            # Too large here after all: Discord shows the aggregator's link instead.
+            await interaction.edit_original_response(**message_fields(payload, None))
 
     async def _private(self, job: Job, user_id: int) -> bool:
         """/show answers privately with the asker's `private` setting on; and an admin

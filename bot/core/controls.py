@@ -6,7 +6,13 @@ import logging
 
 from bot.core.lifecycle import JobLifecycle
 from bot.core.mj.client import MJClient
-from bot.core.mj.errors import MJAPIError, MJEndpointUnsupportedError, MJHTTPError, MJProtocolError
+from bot.core.mj.errors import (
+    MJAPIError,
+    MJEndpointUnsupportedError,
+    MJHTTPError,
+    MJProtocolError,
+    MJTransportError,
+)
 from bot.core.models import Job, JobKind, JobStatus
 from bot.core.ports import JobStore
 from bot.core.validation import Rejection, RequestRejectedError
@@ -48,11 +54,14 @@ class JobControls:
         except MJAPIError as exc:
             reason = exc.description or f"code {exc.code}"
             raise RequestRejectedError(Rejection.CANCEL_REFUSED, why=reason) from exc
-        except MJHTTPError as exc:
+        except (MJHTTPError, MJTransportError) as exc:  # not a submit: nothing may have run
             raise RequestRejectedError(Rejection.CANCEL_REFUSED, why=str(exc)) from exc
         cancelled = await self._lifecycle.cancelled(job)
-        if cancelled is None:  # the aggregator finished it just before
-            raise RequestRejectedError(Rejection.ALREADY_FINISHED)
+        if cancelled is None:
+            now = await self._jobs.get(job.id)
+            if now is not None and now.status is JobStatus.CANCEL:
+                return now  # a poll or a push recorded the aggregator's CANCEL first
+            raise RequestRejectedError(Rejection.ALREADY_FINISHED)  # it finished just before
         log.info("job %d cancelled by user %d", job.id, user_id)
         return cancelled
 

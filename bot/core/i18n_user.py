@@ -23,6 +23,7 @@ USER_TEXT: dict[str, tuple[str, str]] = {
     ),
     "settings.variation": ("V buttons: **{value}**", "V 按钮变化强度：**{value}**"),
     "settings.variation_default": ("as the aggregator sets it", "服务商默认"),
+    "settings.variation_reset": ("Aggregator's variation", "服务商默认变化"),
     "settings.default": ("the server's default", "服务器默认"),
     "settings.no_suffix": ("none", "无"),
     "settings.on": ("on", "开"),

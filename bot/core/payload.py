@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+MAX_CONTENT = 2000  # Discord's limit for a message's content
 MODAL_BUTTON = "m"  # route of the "edit prompt" button of a job waiting in MODAL
 CANCEL_BUTTON = "c"  # the bot's own Cancel on a waiting or running job
 SEED_BUTTON = "s"  # the bot's own Seed on an image result
@@ -12,7 +13,7 @@ SEED_BUTTON = "s"  # the bot's own Seed on an image result
 @dataclass(frozen=True)
 class ButtonSpec:
     job_id: int
-    route: str  # a button index as text, or MODAL_BUTTON
+    route: str  # a button index as text, or MODAL_BUTTON, CANCEL_BUTTON, SEED_BUTTON
     label: str
     emoji: str
     style: int
@@ -36,3 +37,8 @@ class MessagePayload:
     image_name: str = "image.png"
     buttons: tuple[ButtonSpec, ...] = field(default_factory=tuple)
     final: bool = False  # never coalesced away
+
+
+def clip(text: str, limit: int = MAX_CONTENT) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when it was longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -6,7 +6,7 @@ commits on its own; inside `Storage.transaction()` the calls share one transacti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Protocol
 
@@ -26,6 +26,7 @@ from bot.core.models import (
 )
 
 if TYPE_CHECKING:
+    from bot.core.editor_links import EditorLink
     from bot.core.preferences import UserPreferences
     from bot.core.stats import WindowStats
 
@@ -89,6 +90,14 @@ class JobStore(Protocol):
 
     async def mark_shown(self, job_id: int, status: JobStatus) -> None: ...
 
+    async def set_push_secret(self, job_id: int, secret_hash: str) -> None:
+        """Store the SHA-256 of the job's current notifyHook secret (replacing any)."""
+        ...
+
+    async def push_secret_of(self, job_id: int) -> str | None:
+        """The stored hash of the job's notifyHook secret; None if it has none."""
+        ...
+
     async def by_task_id(self, task_id: str) -> Job | None:
         """The first job that followed this aggregator task."""
         ...
@@ -123,7 +132,33 @@ class ButtonStore(Protocol):
 class PreferenceStore(Protocol):
     async def get(self, user_id: int) -> UserPreferences | None: ...
 
-    async def put(self, preferences: UserPreferences, *, at: float) -> None: ...
+    async def put(
+        self, preferences: UserPreferences, *, at: float, only: Collection[str] | None = None
+    ) -> None:
+        """Store the user's preferences; `only` names the fields to write over an
+        existing row (the others keep what is stored)."""
+        ...
+
+
+class EditorLinkStore(Protocol):
+    """Links to the Vary (Region) editor, keyed by the SHA-256 of their token."""
+
+    async def add(self, link: EditorLink) -> None: ...
+
+    async def get(self, token_hash: str) -> EditorLink | None: ...
+
+    async def use(self, token_hash: str, *, at: float) -> bool:
+        """Mark the link used at `at`; False (nothing changed) if it was used already or
+        had expired by then."""
+        ...
+
+    async def release(self, token_hash: str, *, used_at: float) -> bool:
+        """Undo the `use` made at `used_at` (nothing was submitted)."""
+        ...
+
+    async def purge(self, *, before: float) -> int:
+        """Delete links that expired before `before`; how many."""
+        ...
 
 
 class MetaStore(Protocol):
@@ -255,6 +290,9 @@ class Stores(Protocol):
 
     @property
     def preferences(self) -> PreferenceStore: ...
+
+    @property
+    def editor_links(self) -> EditorLinkStore: ...
 
 
 class Storage(Stores, Protocol):

@@ -62,6 +62,7 @@ class PreferenceChange:
     private: bool | None = None
     remix: bool | None = None
     variation: VariationStrength | None = None
+    clear_variation: bool = False
 
     @property
     def empty(self) -> bool:
@@ -89,13 +90,16 @@ class Preferences:
             updates["suffix"] = ""
         elif change.suffix is not None:
             updates["suffix"] = _checked_suffix(change.suffix)
+        if change.clear_variation:
+            updates["variation"] = None
         for name in ("private", "remix", "variation"):
             value = getattr(change, name)
             if value is not None:
                 updates[name] = value
         new = current.model_copy(update=updates)
         if new != current:
-            await self._store.put(new, at=self._clock())
+            # Only the fields changed: two quick clicks on different buttons both count.
+            await self._store.put(new, at=self._clock(), only=frozenset(updates))
         return new
 
 

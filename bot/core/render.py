@@ -19,17 +19,18 @@ from bot.core.models import (
 )
 from bot.core.payload import (
     CANCEL_BUTTON,
+    MAX_CONTENT,
     MODAL_BUTTON,
     SEED_BUTTON,
     ButtonSpec,
     EmbedSpec,
     MessagePayload,
+    clip,
 )
 from bot.core.prompts import describe_prompts, shortened_prompts
 
 MAX_ROWS = 5
 MAX_PER_ROW = 5
-MAX_CONTENT = 2000
 MAX_DESCRIPTION = 4096
 FAILED_COLOUR = 0xE74C3C
 RESULT_COLOUR = 0x5865F2
@@ -82,7 +83,7 @@ def _content(job: Job, headline: str, state: str | None, locale: str) -> str:
     if mode and mode != "none":
         line += f" ({t(f'mode.{mode}', locale)})"
     footer = f"-# {t('result.footer', locale, job=job.id)}"
-    return _clip(line, MAX_CONTENT - len(footer) - 1) + "\n" + footer
+    return clip(line, MAX_CONTENT - len(footer) - 1) + "\n" + footer
 
 
 def _cancel_button(job: Job, locale: str) -> tuple[ButtonSpec, ...]:
@@ -153,7 +154,7 @@ def _prompt_list(
     description = "\n\n".join(lines) or (job.final_prompt or "")
     embed = EmbedSpec(
         title=title,
-        description=_clip(description, MAX_DESCRIPTION),
+        description=clip(description, MAX_DESCRIPTION),
         colour=RESULT_COLOUR,
         thumbnail_url=job.image_url if job.kind is JobKind.DESCRIBE else None,
     )
@@ -169,7 +170,7 @@ def _fail_text(job: Job, locale: str) -> str:
         return t("state.interrupted", locale)
     if job.fail_reason == UNCONFIRMED_REASON:
         return t("state.unconfirmed", locale)
-    return _clip(t("state.failed", locale, reason=job.fail_reason or "?"), MAX_DESCRIPTION)
+    return clip(t("state.failed", locale, reason=job.fail_reason or "?"), MAX_DESCRIPTION)
 
 
 # ---------------------------------------------------------------- buttons
@@ -237,7 +238,3 @@ def _style(button: StoredButton, pressed: Collection[int]) -> int:
 def _escape(text: str) -> str:
     # Prompts are shown in bold: keep users' asterisks and underscores literal.
     return re.sub(r"([*_~`|\\])", r"\\\1", text)
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -22,14 +22,13 @@ import discord
 
 from bot.core.i18n import t
 from bot.core.models import Job, MessageKind, MessageRef
-from bot.core.payload import MessagePayload
+from bot.core.payload import MAX_CONTENT, MessagePayload, clip
 from bot.core.ports import JobStore
 from bot.ui.components import build_view
 
 log = logging.getLogger(__name__)
 
 TOKEN_MARGIN_SECONDS = 60.0  # stop using a token a minute before Discord would refuse it
-MAX_CONTENT = 2000
 
 
 class DeliveryFailedError(Exception):
@@ -200,8 +199,4 @@ def message_fields(payload: MessagePayload, image: bytes | None) -> dict[str, An
 def _with_dm_note(job: Job, payload: MessagePayload) -> MessagePayload:
     """A private job in DMs says, on every edit, why it is there."""
     note = t("dm.note", job.locale, job=job.id)
-    return replace(payload, content=_clip(f"-# {note}\n{payload.content}", MAX_CONTENT))
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return replace(payload, content=clip(f"-# {note}\n{payload.content}", MAX_CONTENT))

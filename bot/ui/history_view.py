@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from bot.core.history import HistoryPage
-from bot.core.i18n import t
+from bot.core.i18n import keys, t
 from bot.core.models import Job, JobKind, JobStatus, MessageKind
 from bot.ui.admin_views import MAX_CONTENT, fit
 
 HISTORY_PREFIX = "mj:v1:history"
+KIND_KEYS = frozenset(k for k in keys() if k.startswith("kind."))
 PROMPT_CHARS = 60
 # Ten lines with a 60-character prompt and a message link each can pass Discord's 2000
 # characters: prompts get shorter (then go) until the page fits, lines are never cut.
@@ -39,7 +40,8 @@ def _kind(job: Job, locale: str | None) -> str:
     if job.kind is JobKind.ACTION:
         label = str(job.options.get("label") or job.options.get("emoji") or "")
         return label or t("kind.ACTION", locale)
-    return t(f"kind.{job.kind.value}", locale)
+    key = f"kind.{job.kind.value}"
+    return t(key, locale) if key in KIND_KEYS else job.kind.value.title()
 
 
 def _prompt(job: Job, width: int) -> str:

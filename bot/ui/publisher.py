@@ -22,7 +22,7 @@ from bot.core.events import Cause, JobEvent
 from bot.core.i18n import t
 from bot.core.mj.errors import MJError
 from bot.core.models import Job, JobStatus
-from bot.core.payload import MessagePayload
+from bot.core.payload import MAX_CONTENT, MessagePayload, clip
 from bot.core.ports import ButtonStore, JobStore
 from bot.core.render import render
 from bot.ui.delivery import DeliveryFailedError, MessageDelivery
@@ -36,6 +36,7 @@ Downloader = Callable[[str, int], Awaitable[bytes]]
 _SHOWN_CAUSES = frozenset({Cause.TASK, Cause.DEADLINE, Cause.INTERRUPTED, Cause.CANCELLED})
 HANDOVER_LEAD_SECONDS = 120.0  # a private job moves to DMs this long before its token fails
 HANDOVER_SWEEP_SECONDS = 30.0
+MARKED_MEMORY = 10_000
 
 
 @dataclass
@@ -47,6 +48,8 @@ class _Slot:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     first_sent: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    # An edit and a move to DMs never interleave: each reads the job inside it.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class Publisher:
@@ -62,6 +65,7 @@ class Publisher:
         handover_every: float = HANDOVER_SWEEP_SECONDS,
         clock: Callable[[], float] = time.monotonic,  # for the edit interval
         now: Callable[[], float] = time.time,  # for what "recent" means at start
+        on_edit: Callable[[float], None] | None = None,  # each delivered edit's seconds
     ) -> None:
         self._delivery = delivery
         self._jobs = jobs
@@ -72,9 +76,11 @@ class Publisher:
         self._clock = clock
         self._now = now
         self._handover_every = handover_every
+        self._on_edit = on_edit
         self._slots: dict[int, _Slot] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
+        self._marked: dict[tuple[int, int], None] = {}  # buttons coloured by this process
         self.edits = 0
 
     async def on_job_event(self, event: JobEvent) -> None:
@@ -84,7 +90,12 @@ class Publisher:
             self.publish(event.job)
         job = event.job
         if event.cause is Cause.RECORDED and job.parent_job_id and job.button_index is not None:
-            self._spawn(self._mark_pressed(job.parent_job_id), f"pressed-{job.parent_job_id}")
+            pressed = (job.parent_job_id, job.button_index)
+            if pressed not in self._marked:  # pressed again: it is coloured already
+                self._marked[pressed] = None
+                if len(self._marked) > MARKED_MEMORY:
+                    self._marked.pop(next(iter(self._marked)))
+                self._spawn(self._mark_pressed(job.parent_job_id), f"pressed-{job.parent_job_id}")
 
     def _spawn(self, work: Awaitable[None], name: str) -> None:
         task = asyncio.create_task(_logged(work, name), name=name)
@@ -128,21 +139,34 @@ class Publisher:
         lead = self._delivery.token_margin + HANDOVER_LEAD_SECONDS
         jobs = await self._jobs.list_expiring_private(before=self._now() + lead)
         for job in jobs:
-            await self._hand_over(job)
+            try:
+                await self._hand_over(job.id)
+            except Exception:  # one job's trouble must not keep the others from moving
+                log.exception("job %d: could not move it to the user's DMs", job.id)
         return len(jobs)
 
-    async def _hand_over(self, job: Job) -> None:
-        payload = await self.payload_of(job)
-        try:
-            await self._delivery.send_dm(job, payload, None)
-        except DeliveryFailedError:
-            # DMs closed: say where the result will be, then stop using the token (the
-            # final result tries the DMs again, and waits in /history).
-            note = f"{payload.content}\n{t('dm.closed', job.locale, job=job.id)}"
-            await self._delivery.edit_private(job, replace(payload, content=note))
-            await self._jobs.move_message(job.id, job.message.without_token(), at=self._now())
-            return
-        await self._delivery.edit_private(job, MessagePayload(t("dm.continued", job.locale)))
+    async def _hand_over(self, job_id: int) -> None:
+        slot = self._slots.setdefault(job_id, _Slot())
+        async with slot.lock:
+            job = await self._jobs.get(job_id)  # as it is now, not as it was listed
+            if job is None or job.status.is_settled or not job.message.ephemeral:
+                return
+            if job.message.interaction_token is None:
+                return
+            payload = await self.payload_of(job)
+            try:
+                await self._delivery.send_dm(job, payload, None)
+            except DeliveryFailedError:
+                # DMs closed: say where the result will be, then stop using the token
+                # (the final result tries the DMs again, and waits in /history).
+                note = t("dm.closed", job.locale, job=job.id)
+                text = clip(f"-# {note}\n{payload.content}", MAX_CONTENT)
+                await self._delivery.edit_private(job, replace(payload, content=text))
+                await self._jobs.move_message(job.id, job.message.without_token(), at=self._now())
+                return
+            slot.shown = payload  # what the DM now shows
+            await self._delivery.edit_private(job, MessagePayload(t("dm.continued", job.locale)))
+        self.publish(job)  # anything that changed meanwhile goes to the DM
 
     def publish(self, job: Job) -> None:
         slot = self._slots.setdefault(job.id, _Slot())
@@ -189,6 +213,10 @@ class Publisher:
                 del self._slots[job_id]
 
     async def _edit(self, job_id: int, slot: _Slot) -> None:
+        async with slot.lock:
+            await self._edit_locked(job_id, slot)
+
+    async def _edit_locked(self, job_id: int, slot: _Slot) -> None:
         job = await self._jobs.get(job_id)
         if job is None or (job.message.message_id is None and job.message.channel_id is None):
             return
@@ -207,8 +235,11 @@ class Publisher:
         image = await self.result_image(job, payload)
         for attempt in range(attempts):
             try:
+                started = time.perf_counter()
                 await self._delivery.deliver(job, payload, image)
                 self.edits += 1
+                if self._on_edit is not None:
+                    self._on_edit(time.perf_counter() - started)
                 return True
             except discord.HTTPException as exc:
                 if image is not None and exc.status == 413:  # too large after all: link it
@@ -225,11 +256,14 @@ class Publisher:
                 job = await self._jobs.get(job.id) or job  # the message may have moved
         return False
 
-    async def result_image(self, job: Job, payload: MessagePayload) -> bytes | None:
-        """The result image to upload with the payload; None to link it instead."""
+    async def result_image(
+        self, job: Job, payload: MessagePayload, *, upload_limit: int | None = None
+    ) -> bytes | None:
+        """The result image to upload with the payload; None to link it instead.
+        `upload_limit`: of the place it goes to, when not the job's own message."""
         if not payload.attach_image or not payload.image_url:
             return None
-        limit = job.message.upload_limit or DEFAULT_UPLOAD_LIMIT
+        limit = upload_limit or job.message.upload_limit or DEFAULT_UPLOAD_LIMIT
         try:
             return await self._download(payload.image_url, limit)
         except MJError as exc:

@@ -59,6 +59,8 @@ def change_of(field: str, value: str) -> PreferenceChange | None:
                 return PreferenceChange(clear_model=True)
             return PreferenceChange(bot_type=BotType(value))
         if field == "variation":
+            if value == DEFAULT:
+                return PreferenceChange(clear_variation=True)
             return PreferenceChange(variation=VariationStrength(value))
     except ValueError:
         return None
@@ -110,8 +112,12 @@ def clickable_setting_button(on_change: SettingHandler) -> type[SettingButton]:
     class ClickableSettingButton(SettingButton, template=SETTING_TEMPLATE):
         async def callback(self, interaction: discord.Interaction) -> None:
             change = change_of(self.field, self.value)
-            if change is not None:
-                await on_change(interaction, change)
+            if change is None:  # not a button this bot made: say so rather than fail
+                await interaction.response.send_message(
+                    t("error.button_unknown", str(interaction.locale)), ephemeral=True
+                )
+                return
+            await on_change(interaction, change)
 
     return ClickableSettingButton
 
@@ -131,6 +137,7 @@ def settings_view(prefs: UserPreferences, locale: str | None) -> discord.ui.View
     for strength in VariationStrength:
         label = t(f"variation.{strength.value}", locale)
         add("variation", strength.value, label, prefs.variation is strength, 2)
+    add("variation", DEFAULT, t("settings.variation_reset", locale), prefs.variation is None, 2)
     private = "off" if prefs.private else "on"  # the button switches it
     add(
         "private",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.core.mj.schemas import BotType, SpeedMode
@@ -54,3 +56,22 @@ async def test_a_long_suffix_is_refused_and_nothing_changes(storage: SqlStorage)
         await preferences.change(2, PreferenceChange(suffix="x" * (MAX_SUFFIX_CHARS + 1)))
     assert refused.value.reason is Rejection.SUFFIX_TOO_LONG
     assert await storage.preferences.get(2) is None
+
+
+async def test_two_changes_at_once_both_count(any_storage: SqlStorage) -> None:
+    preferences = Preferences(any_storage.preferences)
+    await preferences.change(3, PreferenceChange(suffix="--v 6"))
+    await asyncio.gather(
+        preferences.change(3, PreferenceChange(private=True)),
+        preferences.change(3, PreferenceChange(remix=True)),
+        preferences.change(3, PreferenceChange(variation=VariationStrength.SUBTLE)),
+    )
+    prefs = await preferences.of(3)
+    assert (prefs.private, prefs.remix, prefs.variation, prefs.suffix) == (
+        True,
+        True,
+        VariationStrength.SUBTLE,
+        "--v 6",
+    )
+    reset = await preferences.change(3, PreferenceChange(clear_variation=True))
+    assert reset.variation is None and reset.private

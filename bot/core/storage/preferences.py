@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 
 from bot.core.preferences import UserPreferences
@@ -21,9 +23,15 @@ class SqlPreferenceStore:
             return None
         return UserPreferences.model_validate({k: v for k, v in row.items() if k != "updated_at"})
 
-    async def put(self, preferences: UserPreferences, *, at: float) -> None:
+    async def put(
+        self, preferences: UserPreferences, *, at: float, only: Collection[str] | None = None
+    ) -> None:
         values = {**preferences.model_dump(), "updated_at": at}
-        changed = {k: v for k, v in values.items() if k != "user_id"}
+        changed = {
+            k: v
+            for k, v in values.items()
+            if k != "user_id" and (only is None or k in only or k == "updated_at")
+        }
         statement = (
             self._scope.upsert(user_preferences)
             .values(**values)
