@@ -22,6 +22,7 @@ from bot.core.accounts import Accounts
 from bot.core.admission import Admission
 from bot.core.controls import JobControls
 from bot.core.credits import Credits
+from bot.core.editor_links import EditorLinks
 from bot.core.health import AggregatorHealth, OperatorAlerts
 from bot.core.history import JobHistory
 from bot.core.jobs import JobService
@@ -31,6 +32,7 @@ from bot.core.metrics import BotMetrics
 from bot.core.mj.client import MJClient
 from bot.core.preferences import Preferences
 from bot.core.presses import ButtonPresses
+from bot.core.push import PushHooks, PushInbox
 from bot.core.queued import QUEUE_SECONDS
 from bot.core.starter import JobLimits, JobStarter
 from bot.core.stats import StatsService
@@ -42,8 +44,20 @@ from bot.ui.alerts import AlertSender
 from bot.ui.clicks import ClickHandler
 from bot.ui.command_sync import CommandSync
 from bot.ui.delivery import MessageDelivery
+from bot.ui.editor_link import EditorLinkOffer, EditorResults
 from bot.ui.flow import CommandFlow
 from bot.ui.publisher import Publisher
+from bot.web.editor import EditorSite
+from bot.web.health import (
+    DatabaseProbe,
+    GatewayState,
+    HealthCheck,
+    TrackerLiveness,
+    health_routes,
+    tracker_grace,
+)
+from bot.web.metrics_routes import metrics_routes
+from bot.web.push import push_routes
 from bot.web.server import WebServer
 from cogs.account import Account
 from cogs.admin import Admin
@@ -94,11 +108,13 @@ def build_core(
     deadline_seconds: float,
     queue_interval: float = QUEUE_SECONDS,
     admission: Admission | None = None,
+    public_base: str | None = None,
     clock: Callable[[], float] = time.time,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> Core:
     """The core as every process runs it; without `admission` nothing is limited or
-    charged (tests of the pipeline alone)."""
+    charged (tests of the pipeline alone); with `public_base` (PUBLIC_URL) every submit
+    carries a notifyHook."""
     lifecycle = JobLifecycle(storage, gate=admission, clock=clock)
     if admission is not None:
         lifecycle.subscribe_in_transaction(admission.credits.on_job_event)
@@ -112,7 +128,8 @@ def build_core(
         clock=clock,
     )
     lifecycle.subscribe(tracker.on_job_event)
-    starter = JobStarter(lifecycle)
+    hooks = PushHooks(storage.jobs, public_base) if public_base else None
+    starter = JobStarter(lifecycle, hooks=hooks)
     preferences = Preferences(storage.preferences, clock=clock)
     jobs = JobService(
         client, storage.jobs, lifecycle, starter, preferences=preferences, limits=limits
@@ -138,6 +155,7 @@ def build_core(
 
 def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> App:
     health = AggregatorHealth()
+    metrics = BotMetrics()
     client = MJClient(
         http,
         base_url=settings.api_root,
@@ -147,6 +165,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         bot_type=settings.mj_bot_type,
         observer=health.record,
     )
+    client.add_observer(metrics.aggregator_request)
     limits = JobLimits(
         max_image_bytes=settings.max_image_bytes,
         owner_only_buttons=settings.button_policy is ButtonPolicy.OWNER,
@@ -168,6 +187,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         deadline_seconds=settings.task_deadline_seconds,
         queue_interval=settings.queue_refresh_seconds,
         admission=admission,
+        public_base=settings.public_base,
     )
     sync = CommandSync(
         storage.meta,
@@ -176,6 +196,8 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
     )
     accounts = Accounts(storage, admission, admin_user_ids=settings.admin_ids)
     bot = MJBot(sync, accounts)
+    gateway = GatewayState()
+    gateway.attach(bot)  # /healthz: connected as discord.py's events say
     stats = StatsService(storage.stats)
     sender = AlertSender(
         bot, channel_id=settings.admin_log_channel_id, admin_ids=settings.admin_ids
@@ -189,8 +211,11 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         storage.buttons,
         lambda url, limit: client.download(url, max_bytes=limit),
         interval=settings.edit_interval_seconds,
+        on_edit=metrics.edit_delivered,
     )
     core.lifecycle.subscribe(publisher.on_job_event)
+    core.lifecycle.subscribe(metrics.on_job_event)
+    metrics.count_in_flight(lambda: core.tracker.tracked_count)
     flow = CommandFlow(publisher, core.preferences)
     jobs = core.jobs
     cogs: list[commands.Cog] = [
@@ -208,18 +233,47 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         manages = interaction.permissions.manage_guild
         return accounts.is_admin(interaction.user.id, manages_server=manages)
 
-    clicks = ClickHandler(jobs, core.presses, core.controls, flow, is_admin=is_admin)
+    # PUBLIC_URL and WEB_LISTEN: Vary (Region) answers with a link to the editor page.
+    public = settings.public_base if settings.listen else None
+    links = EditorLinks(storage.editor_links) if public else None
+    offer = EditorLinkOffer(links, public) if links and public else None
+    clicks = ClickHandler(jobs, core.presses, core.controls, flow, is_admin=is_admin, editor=offer)
     bot.mount(cogs, clicks)
-    metrics = BotMetrics()
-    web = build_web(settings, metrics) if settings.listen else None
+    grace = tracker_grace(settings.poll_interval_seconds, settings.request_timeout_seconds)
+    checks = HealthCheck(
+        gateway, DatabaseProbe(storage.meta), TrackerLiveness(core.tracker, within=grace), health
+    )
+    inbox = PushInbox(storage.jobs, core.tracker, metrics=metrics)
+    editor = None
+    if links is not None:
+        results = EditorResults(bot, MessageDelivery(bot, storage.jobs), publisher)
+        download = lambda url, limit: client.download(url, max_bytes=limit)  # noqa: E731
+        editor = EditorSite(links, core.presses, download, results)
+    web = (
+        build_web(settings, metrics, checks, push=inbox, editor=editor) if settings.listen else None
+    )
     return App(settings, core, publisher, bot, sender, operator_alerts, metrics, web)
 
 
-def build_web(settings: Settings, metrics: BotMetrics) -> WebServer:
+def build_web(
+    settings: Settings,
+    metrics: BotMetrics,
+    checks: HealthCheck,
+    *,
+    push: PushInbox | None = None,
+    editor: EditorSite | None = None,
+) -> WebServer:
     """The web server and its routes (each feature adds its own here)."""
     assert settings.listen is not None
     host, port = settings.listen
-    return WebServer(host, port)
+    server = WebServer(host, port)
+    server.add_routes(health_routes(checks))  # /healthz
+    server.add_routes(metrics_routes(metrics))  # /metrics
+    if push is not None:
+        server.add_routes(push_routes(push))  # /push/{job}/{secret}: notifyHook callbacks
+    if editor is not None:
+        server.add_routes(editor.routes())  # /editor/{token}: the Vary (Region) editor
+    return server
 
 
 @asynccontextmanager
@@ -249,7 +303,9 @@ async def started(app: App) -> AsyncIterator[App]:
 
 
 async def run(settings: Settings) -> None:
-    configure_logging(settings.log_level, secrets=settings.secrets())
+    configure_logging(
+        settings.log_level, secrets=settings.secrets(), log_format=settings.log_format
+    )
     _stop_on_sigterm(asyncio.current_task())
     timeout = httpx.Timeout(settings.request_timeout_seconds, connect=10.0)
     stopping = False

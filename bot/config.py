@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     edit_interval_seconds: float = Field(5.0, ge=0, le=60)
     button_policy: ButtonPolicy = ButtonPolicy.OWNER
     log_level: str = "INFO"
+    log_format: str = "text"  # text, or json: one JSON object per line
 
     # Credits (off: community mode, nothing is charged) and the limits that apply anyway.
     credits_enabled: bool = False
@@ -149,6 +150,14 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        fmt = value.strip().lower() or "text"
+        if fmt not in {"text", "json"}:
+            raise ValueError("must be text or json")
+        return fmt
 
     @field_validator("discord_token", "mj_api_key")
     @classmethod

@@ -78,6 +78,8 @@ class AggregatorHealth:
         self._last_failure: float | None = None
         self._last_error = ""
         self._down_alerted = False
+        self.last_request_at: float | None = None  # the clock's time of the last request
+        self.last_request_ok: bool | None = None  # it succeeded (an API refusal does not)
 
     @property
     def key_refused(self) -> bool:
@@ -88,9 +90,11 @@ class AggregatorHealth:
         """A "down" alert was raised and no answer came since."""
         return self._down_alerted
 
-    def record(self, ok: bool, error: BaseException | None = None) -> None:
-        """One request's outcome, from the client's observer hook. Cheap, never raises."""
+    def record(self, ok: bool, error: BaseException | None = None, seconds: float = 0.0) -> None:
+        """One request's outcome, from the client's observer hook (`seconds`, its
+        duration, is for the metrics). Cheap, never raises."""
         now = self._clock()
+        self.last_request_at, self.last_request_ok = now, ok
         if ok:
             self._key_error = None
             self._key_alerted = False

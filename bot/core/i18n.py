@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.core.i18n_operators import OPERATOR_TEXT
 from bot.core.i18n_user import USER_TEXT
+from bot.core.i18n_web import WEB_TEXT
 
 EN = "en"
 ZH = "zh"
@@ -213,6 +214,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     **OPERATOR_TEXT,
     # the user's own controls
     **USER_TEXT,
+    # the Vary (Region) editor in the browser
+    **WEB_TEXT,
 }
 
 

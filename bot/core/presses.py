@@ -6,6 +6,7 @@ through JobService; aggregator actions are recorded and submitted by JobStarter.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from bot.core.ports import ButtonStore, JobStore
 from bot.core.prompts import describe_prompts, prompt_number, shortened_prompts
 from bot.core.starter import JobLimits, JobStarter
 from bot.core.validation import Rejection, RequestRejectedError, check_prompt
+
+log = logging.getLogger(__name__)
 
 MASK_SOURCE_MAX_BYTES = 50 * 1024 * 1024
 DOUBLE_CLICK_WINDOW = 1.0  # seconds in which a second press of the same button is ignored
@@ -255,6 +258,7 @@ class ButtonPresses:
             # auto-submit) runs the parent's prompt, and the job simply goes on.
             job = await self._starter.submit(job, call)
             if job.status is not JobStatus.MODAL:
+                log.info("job %d: the aggregator ran the remix without its editor", job.id)
                 return job
             return await self._service.send_answer(job, text, mode=mode)
         if not asks_first:

@@ -7,6 +7,11 @@ an id out, and hands every answer to the job lifecycle in one transaction.
 Jobs told a queue position at submit ("2 ahead") have it refreshed from the aggregator's
 queue (`task/queue`, novicezk/plus), at most every `queue_interval` seconds, in the same
 transaction; where the server lacks that endpoint it is asked once per process only.
+
+Pushed updates (notifyHook, checked by `bot.core.push.PushInbox`) take the same path
+through `apply_pushed`; a task that receives pushes is still polled, every
+`pushed_poll_interval` seconds. Whichever comes first wins: an older answer never moves a
+job back.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from bot.core.mj.errors import MJEndpointUnsupportedError, MJError
 from bot.core.mj.schemas import Task, TaskStatus
 from bot.core.models import Job, JobStatus, ResultButton, TaskUpdate
 from bot.core.ports import JobStore
+from bot.core.push import PUSHED_POLL_SECONDS, moves_back
 from bot.core.queued import QUEUE_SECONDS, QueueWatch
 
 log = logging.getLogger(__name__)
@@ -71,6 +77,7 @@ class Tracker:
         poll_interval: float = 3.0,
         deadline_seconds: float = 3600.0,
         queue_interval: float = QUEUE_SECONDS,
+        pushed_poll_interval: float = PUSHED_POLL_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
@@ -85,10 +92,17 @@ class Tracker:
         self._tracked: dict[str, dict[int, Job]] = {}
         self._list_supported = True
         self._queue = QueueWatch(client, interval=queue_interval, clock=clock)
+        # Tasks that received a push -> when they were last polled: they are polled only
+        # every `pushed_poll_interval` seconds (a push can be lost, relays drop hooks).
+        self._pushed: dict[str, float] = {}
+        self._pushed_poll_interval = pushed_poll_interval
+        self._applying = asyncio.Lock()  # a poll's answer and a push never interleave
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._last_sweep = float("-inf")
         self.ticks = 0
+        self.last_tick_at: float | None = None  # time.monotonic() as the loop last went round
+        self.idle = False  # the loop waits for work (it still goes round every sweep)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -127,6 +141,11 @@ class Tracker:
         self._wake.set()
 
     @property
+    def running(self) -> bool:
+        """The polling loop runs: started, not stopped, not ended by an error."""
+        return self._loop_task is not None and not self._loop_task.done()
+
+    @property
     def tracked_count(self) -> int:
         return sum(len(jobs) for jobs in self._tracked.values())
 
@@ -149,10 +168,13 @@ class Tracker:
 
     async def _run(self) -> None:
         while True:
+            self.last_tick_at = time.monotonic()
             if not self._tracked:
                 self._wake.clear()
+                self.idle = True
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), SWEEP_SECONDS)
+                self.idle, self.last_tick_at = False, time.monotonic()
             try:
                 if self._clock() - self._last_sweep >= SWEEP_SECONDS:
                     await self.sweep_stale()
@@ -169,18 +191,44 @@ class Tracker:
         task_ids = list(self._tracked)
         if not task_ids:
             return
+        polled = self._due(task_ids)
         try:
-            tasks = await self._query(task_ids)
+            tasks = await self._query(polled) if polled else []
             if tasks is not None:
                 answered = [task for task in tasks if task.id in self._tracked]
                 seen = {task.id for task in answered}
-                missing = [task_id for task_id in task_ids if task_id not in seen]
+                missing = [task_id for task_id in polled if task_id not in seen]
                 if missing:
                     answered += await self._fetch_each(missing)
                 positions = await self._queue.positions(self._queued(answered))
-                await self._apply(answered, positions)
+                async with self._applying:
+                    await self._apply(answered, positions)
         finally:
             await self._expire_overdue(task_ids)  # deadlines hold whatever went wrong
+
+    def _due(self, task_ids: list[str]) -> list[str]:
+        """The tasks this tick asks about: all but those pushed to us and polled less
+        than `pushed_poll_interval` ago."""
+        now = self._clock()
+        for task_id in [t for t in self._pushed if t not in self._tracked]:
+            del self._pushed[task_id]
+        every = self._pushed_poll_interval
+        due = [t for t in task_ids if t not in self._pushed or now - self._pushed[t] >= every]
+        for task_id in due:
+            if task_id in self._pushed:
+                self._pushed[task_id] = now
+        return due
+
+    async def apply_pushed(self, task: Task) -> bool:
+        """A task the aggregator pushed (notifyHook, already authenticated), applied to
+        its jobs exactly like a polled answer; False when this tracker does not follow it
+        (finished, waiting for input, not submitted yet)."""
+        if task.id not in self._tracked:
+            return False
+        self._pushed.setdefault(task.id, self._clock())
+        async with self._applying:
+            await self._apply([task], {})
+        return True
 
     async def _query(self, task_ids: list[str]) -> list[Task] | None:
         """All tasks in one batched query; None when the aggregator could not be asked."""
@@ -226,6 +274,8 @@ class Tracker:
             for task in tasks
             for job in list(self._tracked.get(task.id, {}).values())
         ]
+        # An answer older than what a push (or a poll) already told never moves a job back.
+        updates = [(job, update) for job, update in updates if not moves_back(job, update)]
         if not updates:
             return
         try:

@@ -168,6 +168,8 @@ class MjRoutes:
                 and custom_id.startswith(RELAY_UNSUPPORTED)
             ):
                 return self._error(SimError(4, f"unknown_action:{custom_id} "))
+            if self.sim.config.flavor == "relay":  # new-api strips it (MjNotifyEnabled off)
+                fields = {k: v for k, v in fields.items() if k != "notifyHook"}
             try:
                 sub = self._submits[name](fields, mode=call.mode)
             except SimError as err:

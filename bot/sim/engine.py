@@ -22,6 +22,7 @@ from bot.sim.images import palette, size_for
 from bot.sim.model import (
     DEFAULT_PROGRESS_STEPS,
     INSTANCE_PROPS,
+    NOTIFY_HOOK_MAX_CHARS,
     TERMINAL,
     ResultKind,
     SimError,
@@ -52,6 +53,7 @@ class Engine:
         self.faults = faults if faults is not None else Faults()
         self.remix = remix  # like an account with Remix on: V/reroll/pan open a MODAL
         self.tasks: dict[str, SimTask] = {}
+        self.hooked: dict[str, SimTask] = {}  # tasks with a notifyHook not final yet
         # Started, unfinished tasks in the order they joined the queue, with tasks of other
         # users (not in `tasks`) that the `queue_position` fault put ahead of ours.
         self._queue: list[SimTask] = []
@@ -71,6 +73,7 @@ class Engine:
 
     def reset(self) -> None:
         self.tasks.clear()
+        self.hooked.clear()
         self._queue.clear()
 
     def queue(self) -> list[tuple[SimTask, Snapshot]]:
@@ -189,7 +192,17 @@ class Engine:
         task.seed = str(int(task.job_hash[:8], 16))
         task.buttons = buttons_for(kind, task.job_hash)
         self.tasks[task_id] = task
+        self.set_hook(task, body)
         return task
+
+    def set_hook(self, task: SimTask, body: Body) -> None:
+        """Take the submit's `notifyHook`, if it has one (a modal's replaces the action's)."""
+        hook = body.get("notifyHook")
+        if not isinstance(hook, str) or not hook.startswith(("http://", "https://")):
+            return
+        if len(hook) <= NOTIFY_HOOK_MAX_CHARS:
+            task.notify_hook = hook
+            self.hooked[task.id] = task
 
     def set_described(self, task: SimTask, data: bytes, mime: str) -> None:
         width, height = png_size(data) or (1, 1)

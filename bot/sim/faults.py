@@ -22,6 +22,7 @@ _BOOLS = (
     "cancel_unsupported",
     "result_as_number",
     "billing_unsupported",
+    "drop_notify_hook",
 )
 
 # One lock for all instances: check-and-decrement must not interleave if a test thread
@@ -50,6 +51,7 @@ class Faults:
     omit_from_list: set[str] = field(default_factory=set)  # ids list-by-condition leaves out
     result_as_number: bool = False  # submit `result` as a JSON number
     billing_unsupported: bool = False  # /v1/dashboard/billing/* answer HTTP 404
+    drop_notify_hook: bool = False  # notifyHook callbacks are not made (lost, or a relay)
 
     def take(self, counter: str, scope: str) -> bool:
         """Consume one unit of `counter` if it applies to a route of `scope`."""

@@ -94,6 +94,7 @@ def submit_modal(engine: Engine, body: Body, mode: str | None) -> Submitted:
     task.mode = mode or task.mode
     if isinstance(body.get("state"), str):
         task.state = body["state"]
+    engine.set_hook(task, body)
     return engine.launch(task)
 
 

@@ -14,6 +14,7 @@ DEFAULT_PROGRESS_STEPS: tuple[int, ...] = (0, 15, 31, 46, 62, 78, 93)
 TERMINAL = frozenset({"SUCCESS", "FAILURE", "CANCEL"})
 FAIL_REASON = "[Invalid parameter] Simulated failure"
 MODAL_DESCRIPTION = "Waiting for window confirm"
+NOTIFY_HOOK_MAX_CHARS = 2000  # trueai
 # Fixed fake Discord ids: the proxies report which account/channel ran a task.
 INSTANCE_PROPS: dict[str, str] = {
     "discordInstanceId": "1300000000000000042",
@@ -51,6 +52,7 @@ class SimTask:
     choices: list[str] = field(default_factory=list)  # describe/shorten result prompts
     result_text: str | None = None  # describe prompts / shorten analysis, shown on SUCCESS
     buttons: list[dict[str, Any]] = field(default_factory=list)
+    notify_hook: str | None = None  # called on each status / progress change
 
 
 @dataclass(frozen=True)

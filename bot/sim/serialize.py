@@ -29,7 +29,7 @@ class TaskView:
         if self.flavor == "relay":
             return self._relay(task, snap, base_url, prompt_en, final)
         props: Payload = {"finalPrompt": final, "finalZhPrompt": "", **INSTANCE_PROPS}
-        props |= {"botType": task.bot_type, "notifyHook": ""}
+        props |= {"botType": task.bot_type, "notifyHook": task.notify_hook or ""}
         if task.custom_id:
             props["custom_id"] = task.custom_id
         if done:

@@ -15,6 +15,7 @@ from bot.sim.billing import Billing, billing_routes
 from bot.sim.control import control_routes
 from bot.sim.engine import Engine
 from bot.sim.faults import Faults
+from bot.sim.hooks import HookCaller
 from bot.sim.model import DEFAULT_PROGRESS_STEPS
 from bot.sim.serialize import TaskView
 from bot.sim.stats import RequestLog, RequestRecord
@@ -60,6 +61,7 @@ class Simulator:
         self.log = RequestLog()
         self.view = TaskView(self.config.flavor)
         self.billing = Billing()
+        self.hooks = HookCaller(self)  # notifyHook callbacks, while the server runs
         self.app = web.Application()
         self.app.add_routes(
             [
@@ -102,6 +104,7 @@ class Simulator:
         self.log.clear()
         self.view.reset()
         self.billing.reset()
+        self.hooks.reset()
 
     async def start(self, *, access_log: logging.Logger | None = None) -> str:
         if self._runner is not None:
@@ -116,11 +119,13 @@ class Simulator:
             raise
         self._runner = runner
         self.port = runner.addresses[0][1]
+        await self.hooks.start()
         return self.base_url
 
     async def stop(self) -> None:
         if self._runner is not None:
             runner, self._runner = self._runner, None
+            await self.hooks.stop()
             await runner.cleanup()
 
 

@@ -21,6 +21,7 @@ from bot.core.payload import CANCEL_BUTTON, MODAL_BUTTON, SEED_BUTTON
 from bot.core.presses import ButtonPresses
 from bot.core.prompts import with_zoom
 from bot.core.validation import Rejection, RequestRejectedError
+from bot.ui.editor_link import EditorLinkOffer
 from bot.ui.errors import user_message
 from bot.ui.flow import CommandFlow, JobContext
 from bot.ui.modals import MODAL_TEMPLATE, PROMPT_FIELD, REGION_FIELD, prompt_modal, submitted_values
@@ -35,12 +36,14 @@ class ClickHandler:
         flow: CommandFlow,
         *,
         is_admin: Callable[[discord.Interaction], bool],
+        editor: EditorLinkOffer | None = None,
     ) -> None:
         self._service = service
         self._presses = presses
         self._controls = controls
         self._flow = flow
         self._is_admin = is_admin
+        self._editor = editor  # PUBLIC_URL: Vary (Region) is painted in the browser
 
     async def on_button(self, interaction: discord.Interaction, job_id: int, route: str) -> None:
         locale = str(interaction.locale)
@@ -66,6 +69,9 @@ class ClickHandler:
                 locale=locale,
             )
             await interaction.response.send_modal(modal)
+        elif meaning.needs_mask and self._editor is not None:
+            private = await self._flow.private(interaction)
+            await self._editor.offer(interaction, job_id, index, private=private)
         elif meaning.route is ButtonRoute.ASK_THEN_SUBMIT:
             prefill = self._presses.default_prompt(press)
             title = "modal.region_title" if meaning.needs_mask else "modal.zoom_title"

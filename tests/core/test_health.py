@@ -254,11 +254,16 @@ async def test_a_daily_summary_once_per_utc_day(storage: SqlStorage, clock: Manu
 
 async def test_the_client_reports_each_request(sim: Simulator, http: httpx.AsyncClient) -> None:
     seen: list[tuple[bool, type[MJError] | None]] = []
-    client = make_client(
-        sim, http, observer=lambda ok, error: seen.append((ok, type(error) if error else None))
-    )
+    durations: list[float] = []
+
+    def observe(ok: bool, error: MJError | None, seconds: float) -> None:
+        seen.append((ok, type(error) if error else None))
+        durations.append(seconds)
+
+    client = make_client(sim, http, observer=observe)
     submission = await client.imagine("a fox")
     assert seen == [(True, None)]
+    assert 0 < durations[0] < 5  # how long the request took, for the metrics
 
     sim.faults.unauthorized = 1
     with pytest.raises(MJAuthError):
@@ -282,13 +287,13 @@ async def test_the_client_reports_each_request(sim: Simulator, http: httpx.Async
 
 
 async def test_a_broken_observer_changes_nothing(sim: Simulator, http: httpx.AsyncClient) -> None:
-    def broken(ok: bool, error: MJError | None) -> None:
+    def broken(ok: bool, error: MJError | None, seconds: float) -> None:
         raise RuntimeError("observer bug")
 
     client = make_client(sim, http, observer=broken)
     assert (await client.imagine("still works")).task_id
     seen: list[bool] = []
-    client.add_observer(lambda ok, error: seen.append(ok))
+    client.add_observer(lambda ok, error, seconds: seen.append(ok))
     sim.faults.unauthorized = 1
     with pytest.raises(MJAuthError):
         await client.imagine("refused")

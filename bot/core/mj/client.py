@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -47,6 +51,29 @@ from bot.core.mj.schemas import (
 log = logging.getLogger(__name__)
 
 LIST_CHUNK_SIZE = 100
+
+
+@dataclass(frozen=True)
+class NotifyHook:
+    """The callback URL a submit carries; `secret` (a part of `url`) is never shown."""
+
+    url: str = field(repr=False)
+    secret: str = field(repr=False)
+
+
+# The hook of the job being submitted: set by JobStarter around the submit (the call is
+# built before the job's hook exists), read by `_submit`. None: no notifyHook is sent.
+_NOTIFY_HOOK: ContextVar[NotifyHook | None] = ContextVar("notify_hook", default=None)
+
+
+@contextmanager
+def notify_hook(hook: NotifyHook | None) -> Iterator[None]:
+    """Submits awaited inside carry `hook` as their notifyHook."""
+    token = _NOTIFY_HOOK.set(hook)
+    try:
+        yield
+    finally:
+        _NOTIFY_HOOK.reset(token)
 
 
 class MJClient:
@@ -252,9 +279,17 @@ class MJClient:
     ) -> Submission:
         if state is not None:
             body["state"] = state
-        data = await self._request("POST", f"/mj/submit/{endpoint}", body, mode)
-        envelope = check_envelope(data)
-        return submission_of(envelope)
+        hook = _NOTIFY_HOOK.get()
+        if hook is not None:
+            body["notifyHook"] = hook.url
+        try:
+            data = await self._request("POST", f"/mj/submit/{endpoint}", body, mode)
+            envelope = check_envelope(data)
+            return submission_of(envelope)
+        except MJError as exc:
+            if hook is not None:  # a server echoing our hook must not show its secret
+                _redact(exc, hook.secret)
+            raise
 
     async def _query(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         attempt = 0
@@ -273,15 +308,16 @@ class MJClient:
     async def _request(
         self, method: str, path: str, body: Any, mode: SpeedMode | None, *, observe: bool = True
     ) -> Any:
-        """One API request, its outcome told to the observers."""
+        """One API request, its outcome and duration told to the observers."""
+        started = time.monotonic()
         try:
             data = await self._exchange(method, path, body, mode)
         except MJError as exc:
             for observer in self._observers if observe else ():
-                tell(observer, False, exc)
+                tell(observer, False, exc, time.monotonic() - started)
             raise
         for observer in self._observers if observe else ():
-            tell(observer, True, None)
+            tell(observer, True, None, time.monotonic() - started)
         return data
 
     async def _exchange(
@@ -307,3 +343,10 @@ class MJClient:
         if self._auth_style == "mj-api-secret":
             return {"mj-api-secret": key}
         return {"Authorization": f"Bearer {key}"}
+
+
+def _redact(exc: MJError, secret: str) -> None:
+    """Blank `secret` out of an error's text (shown to users, logged)."""
+    exc.args = tuple(a.replace(secret, "***") if isinstance(a, str) else a for a in exc.args)
+    if isinstance(exc, MJAPIError):
+        exc.description = exc.description.replace(secret, "***")

@@ -9,12 +9,13 @@ from bot.core.mj.errors import MJError
 
 log = logging.getLogger(__name__)
 
-# Told of each API request's outcome: (True, None), or (False, the error). Must not block.
-RequestObserver = Callable[[bool, MJError | None], None]
+# Told of each API request's outcome: (True, None, seconds), or (False, the error,
+# seconds); `seconds` is how long the request took. Must not block.
+RequestObserver = Callable[[bool, MJError | None, float], None]
 
 
-def tell(observer: RequestObserver, ok: bool, error: MJError | None) -> None:
+def tell(observer: RequestObserver, ok: bool, error: MJError | None, seconds: float) -> None:
     try:
-        observer(ok, error)
+        observer(ok, error, seconds)
     except Exception:  # a broken observer must not change the request's outcome
         log.exception("request observer failed")

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.storage.buttons import SqlButtonStore
+from bot.core.storage.editor_links import SqlEditorLinkStore
 from bot.core.storage.engine import Scope, StorageConfigError, create_engine, database_url
 from bot.core.storage.jobs import SqlJobStore
 from bot.core.storage.ledger import SqlLedgerStore
@@ -32,6 +33,7 @@ class SqlStores:
         self.policy = SqlPolicyStore(scope)
         self.stats = SqlStatsStore(scope)
         self.preferences = SqlPreferenceStore(scope)
+        self.editor_links = SqlEditorLinkStore(scope)
 
 
 class SqlStorage(SqlStores):

@@ -204,6 +204,15 @@ class SqlJobStore:
     async def mark_shown(self, job_id: int, status: JobStatus) -> None:
         await self._update(job_id, {"shown_status": status.value})
 
+    async def set_push_secret(self, job_id: int, secret_hash: str) -> None:
+        await self._update(job_id, {"push_secret_hash": secret_hash})
+
+    async def push_secret_of(self, job_id: int) -> str | None:
+        query = select(jobs.c.push_secret_hash).where(jobs.c.id == job_id)
+        async with self._scope.read() as conn:
+            value = (await conn.execute(query)).scalar_one_or_none()
+        return str(value) if value is not None else None
+
     async def by_task_id(self, task_id: str) -> Job | None:
         query = select(jobs).where(jobs.c.task_id == task_id).order_by(jobs.c.id).limit(1)
         async with self._scope.read() as conn:

@@ -1,0 +1,165 @@
+"""Push: the aggregator calls `notifyHook` when a task changes, and the bot applies it at
+once instead of waiting for the next poll.
+
+Every submit gets a hook `{PUBLIC_URL}/push/{job id}/{secret}` with a fresh random secret;
+only its SHA-256 is stored (a copied database cannot forge pushes) and it is compared in
+constant time. A push is checked (secret, then body, then that the task is the job's) and
+fed to the tracker through the same path as a poll. The secret is never logged, put in an
+exception or shown: refusals name the job and a fixed reason only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from enum import StrEnum
+from typing import Protocol
+
+from bot.core.metrics import BotMetrics
+from bot.core.mj.client import NotifyHook
+from bot.core.mj.errors import MJProtocolError
+from bot.core.mj.responses import parse_task
+from bot.core.mj.schemas import Task
+from bot.core.models import Job, JobStatus, TaskUpdate
+from bot.core.ports import JobStore
+
+log = logging.getLogger(__name__)
+
+SECRET_BYTES = 32  # token_urlsafe: 43 characters
+PUSH_PATH = "/push"
+PUSHED_POLL_SECONDS = 30.0  # a job that receives pushes is still polled this often
+_LOGGED_MAX = 4096  # refusals remembered for "log once"; forgotten all at once when full
+_NO_JOB_HASH = hashlib.sha256(b"no such job").hexdigest()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(SECRET_BYTES)
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_matches(secret: str, stored_hash: str | None) -> bool:
+    """Constant time; a job without a stored hash matches nothing."""
+    expected = stored_hash or _NO_JOB_HASH
+    return hmac.compare_digest(secret_hash(secret), expected) and stored_hash is not None
+
+
+class PushHooks:
+    """Issues each submit's notifyHook: a new secret, its hash stored before the submit."""
+
+    def __init__(self, jobs: JobStore, public_base: str) -> None:
+        self._jobs = jobs
+        self._base = public_base.rstrip("/")
+
+    async def issue(self, job_id: int) -> NotifyHook:
+        """A new hook for this job; a previous one (an earlier submit of the same job,
+        e.g. the action before its modal answer) stops working."""
+        secret = new_secret()
+        await self._jobs.set_push_secret(job_id, secret_hash(secret))
+        return NotifyHook(f"{self._base}{PUSH_PATH}/{job_id}/{secret}", secret)
+
+
+# ---------------------------------------------------------------- ordering
+
+_RANK = {
+    JobStatus.PENDING: 0,
+    JobStatus.WAITING: 1,
+    JobStatus.MODAL: 1,  # a waiting action may turn out to want input; a running one not
+    JobStatus.IN_PROGRESS: 2,
+    JobStatus.SUCCESS: 3,
+    JobStatus.FAILURE: 3,
+    JobStatus.CANCEL: 3,
+}
+
+
+def moves_back(job: Job, update: TaskUpdate) -> bool:
+    """Whether applying `update` would move the job backwards: an older answer (a push
+    or a poll) arriving after a newer one. Status and progress never go back."""
+    if job.status.is_terminal:
+        return True
+    before, after = _RANK[job.status], _RANK[update.status]
+    if after != before:
+        return after < before
+    return update.progress is not None and update.progress < job.progress
+
+
+# ---------------------------------------------------------------- receiving
+
+
+class PushOutcome(StrEnum):
+    ACCEPTED = "accepted"  # applied, or nothing new (a duplicate, a final job)
+    EARLY = "early"  # authentic, but the job's submit answer is not recorded yet
+    UNKNOWN_JOB = "unknown_job"  # answered like FORGED: job ids cannot be probed
+    FORGED = "forged"
+    MALFORMED = "malformed"
+    WRONG_TASK = "wrong_task"
+    TOO_LARGE = "too_large"
+
+
+class PushTarget(Protocol):
+    async def apply_pushed(self, task: Task) -> bool:
+        """Apply a task like a polled one; False when nobody here follows it."""
+        ...
+
+
+class PushInbox:
+    """Checks pushed task updates and hands the authentic ones to the tracker."""
+
+    def __init__(
+        self, jobs: JobStore, target: PushTarget, *, metrics: BotMetrics | None = None
+    ) -> None:
+        self._jobs = jobs
+        self._target = target
+        self._metrics = metrics or BotMetrics()
+        self._logged: set[tuple[int | None, PushOutcome]] = set()
+
+    async def receive(self, job_id: int | None, secret: str, body: bytes) -> PushOutcome:
+        """`job_id`: from the path, None if it was not a number."""
+        job = await self._jobs.get(job_id) if job_id is not None else None
+        stored = await self._jobs.push_secret_of(job.id) if job is not None else None
+        matches = secret_matches(secret, stored)  # computed for unknown jobs too
+        if job is None:
+            return self.refused(job_id, PushOutcome.UNKNOWN_JOB)
+        if not matches:
+            return self.refused(job.id, PushOutcome.FORGED)
+        task = _task_of(body)
+        if task is None:
+            return self.refused(job.id, PushOutcome.MALFORMED)
+        if job.task_id is None:
+            return self.refused(job.id, PushOutcome.EARLY)
+        if not hmac.compare_digest(task.id.encode(), job.task_id.encode()):
+            return self.refused(job.id, PushOutcome.WRONG_TASK)
+        self._metrics.push_received()
+        await self._target.apply_pushed(task)
+        return PushOutcome.ACCEPTED
+
+    def refused(self, job_id: int | None, outcome: PushOutcome) -> PushOutcome:
+        """Count a refusal and log it once per job and reason (never the secret)."""
+        self._metrics.push_refused(outcome.value)
+        key = (job_id if outcome is not PushOutcome.UNKNOWN_JOB else None, outcome)
+        if key not in self._logged:
+            if len(self._logged) >= _LOGGED_MAX:
+                self._logged.clear()
+            self._logged.add(key)
+            level = logging.INFO if outcome is PushOutcome.EARLY else logging.WARNING
+            who = "an unknown job" if key[0] is None else f"job {job_id}"
+            log.log(level, "push for %s refused: %s (further ones not logged)", who, outcome)
+        return outcome
+
+
+def _task_of(body: bytes) -> Task | None:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    try:
+        return parse_task(data)
+    except MJProtocolError:
+        return None
