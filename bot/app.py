@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import signal
 import time
@@ -187,7 +188,8 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         deadline_seconds=settings.task_deadline_seconds,
         queue_interval=settings.queue_refresh_seconds,
         admission=admission,
-        public_base=settings.public_base,
+        # notifyHooks only where something answers them: PUBLIC_URL and WEB_LISTEN both.
+        public_base=settings.public_base if settings.listen else None,
     )
     sync = CommandSync(
         storage.meta,
@@ -273,7 +275,37 @@ def build_web(
         server.add_routes(push_routes(push))  # /push/{job}/{secret}: notifyHook callbacks
     if editor is not None:
         server.add_routes(editor.routes())  # /editor/{token}: the Vary (Region) editor
+        server.app.on_cleanup.append(editor.close)
     return server
+
+
+def web_warnings(settings: Settings) -> list[str]:
+    """What to warn the operator about, at start, in PUBLIC_URL and WEB_LISTEN."""
+    url = settings.public_url
+    if url is None:
+        return []
+    warnings = []
+    if settings.listen is None:
+        warnings.append(
+            "PUBLIC_URL is set but WEB_LISTEN is not: no web server answers it, so no "
+            "push callbacks are asked for and Vary (Region) keeps its modal"
+        )
+    if url.scheme == "http" and not _loopback(url.host or ""):
+        warnings.append(
+            "PUBLIC_URL is http:// on a host other than this machine: push secrets and "
+            "editor links travel unencrypted; put a TLS reverse proxy in front (https://)"
+        )
+    return warnings
+
+
+def _loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @asynccontextmanager
@@ -286,9 +318,9 @@ async def started(app: App) -> AsyncIterator[App]:
         await app.core.tracker.start()
         app.publisher.start()
         app.alerts.start(app.operator_alerts)
-        if app.web is not None:
-            await app.web.start()
         try:
+            if app.web is not None:  # a port in use fails here: the rest still stops
+                await app.web.start()
             shown = await app.publisher.republish_unshown()
             if shown:
                 log.info("re-sending %d final states a previous run did not deliver", shown)
@@ -318,6 +350,8 @@ async def run(settings: Settings) -> None:
                     "credits are on but ADMIN_USER_IDS is empty: every server's managers "
                     "may grant credits that count everywhere; name the operators"
                 )
+            for warning in web_warnings(settings):
+                log.warning("%s", warning)
             async with started(build(settings, http, storage)) as app:
                 try:
                     await app.bot.connect()

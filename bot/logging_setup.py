@@ -12,8 +12,11 @@ from typing import Any
 
 REDACTED = "***"
 # Interaction tokens travel in URLs (discord.py logs them at DEBUG), push secrets in
-# notifyHook URLs (/push/<job>/<secret>): never print them.
-_TOKEN_IN_URL = re.compile(r"(/(?:webhooks|interactions|push)/\d+/)[A-Za-z0-9_.\-]+")
+# notifyHook URLs (/push/<job>/<secret>), editor links' tokens in theirs
+# (/editor/<token>, not its static files): never print them.
+_TOKEN_IN_URL = re.compile(
+    r"(/(?:webhooks|interactions|push)/\d+/|/editor/(?!static/))[A-Za-z0-9_.\-]+"
+)
 
 
 class SecretRedactor(logging.Filter):

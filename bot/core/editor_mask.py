@@ -4,11 +4,18 @@ The page sends shapes, never a bitmap: rectangles, lasso polygons and brush stro
 coordinates relative to the image (0..1 across, 0..1 down; a brush's size relative to the
 image's width). Their number and size are bounded, and the server draws them at the
 image's own size: white where Midjourney repaints, black where it keeps.
+
+Drawing is bounded too: brush points closer than a quarter of the brush to the last one
+kept are dropped (they add nothing visible), and brushes and lassos together may cost at
+most `WORK_AREAS` times the image's area in pixels touched (`check_mask`), so a small body
+cannot buy seconds of CPU.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
+import math
 from typing import Annotated, Literal
 
 from PIL import Image, ImageDraw
@@ -19,6 +26,9 @@ MAX_POINTS_PER_SHAPE = 5000
 MAX_POINTS = 20000
 MAX_SIDE = 8192  # pixels of the image the mask is drawn for
 MAX_PIXELS = 40_000_000
+WORK_AREAS = 8  # brushes and lassos may cost at most this many times the image's area
+ROW_COST = 32  # what a row of a segment or a lasso's edge costs, in pixels painted
+THIN_FRACTION = 0.25  # a brush point closer than this many diameters to the last is dropped
 
 Coordinate = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Point = tuple[Coordinate, Coordinate]
@@ -69,10 +79,22 @@ class MaskSizeError(ValueError):
     """The image is too large (or empty) to draw a mask for."""
 
 
+class MaskTooComplexError(ValueError):
+    """The shapes would take too long to draw (refused like bad shapes)."""
+
+
+PixelPoint = tuple[float, float]
+
+
+def check_mask(width: int, height: int, painting: Painting) -> None:
+    """Raise MaskSizeError or MaskTooComplexError unless the mask may be drawn; cheap
+    (no drawing), so it runs before anything waits for the drawing."""
+    _strokes(width, height, painting)
+
+
 def draw_mask(width: int, height: int, painting: Painting) -> bytes:
     """The mask PNG, `width` x `height`, white inside every shape."""
-    if width < 1 or height < 1 or max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
-        raise MaskSizeError(f"cannot draw a mask of {width}x{height}")
+    strokes = iter(_strokes(width, height, painting))  # the brushes, thinned, in order
     image = Image.new("L", (width, height), 0)
     draw = ImageDraw.Draw(image)
     for shape in painting.shapes:
@@ -84,17 +106,53 @@ def draw_mask(width: int, height: int, painting: Painting) -> bytes:
         elif isinstance(shape, Lasso):
             draw.polygon([(x * width, y * height) for x, y in shape.points], fill=255)
         else:
-            _stroke(draw, shape, width, height)
+            _stroke(draw, *next(strokes))
     out = io.BytesIO()
     image.convert("RGB").save(out, format="PNG", optimize=False)
     return out.getvalue()
 
 
-def _stroke(draw: ImageDraw.ImageDraw, brush: Brush, width: int, height: int) -> None:
-    diameter = max(1, round(brush.size * width))
+def _strokes(width: int, height: int, painting: Painting) -> list[tuple[int, list[PixelPoint]]]:
+    """Each brush's diameter and its points in pixels, thinned; refused when the image
+    is out of bounds or the shapes together would take too long to draw."""
+    if width < 1 or height < 1 or max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+        raise MaskSizeError(f"cannot draw a mask of {width}x{height}")
+    strokes: list[tuple[int, list[PixelPoint]]] = []
+    work = 0.0  # about the pixels touched: a disc per brush point, a band per segment
+    for shape in painting.shapes:
+        if isinstance(shape, Brush):
+            diameter = max(1, round(shape.size * width))
+            points = _thin([(x * width, y * height) for x, y in shape.points], diameter)
+            length = sum(math.dist(a, b) for a, b in itertools.pairwise(points))
+            work += len(points) * diameter * diameter + (diameter + ROW_COST) * length
+            strokes.append((diameter, points))
+        elif isinstance(shape, Lasso):  # filled row by row: each edge costs the rows it spans
+            ys = [y * height for _, y in shape.points]
+            work += ROW_COST * sum(abs(a - b) for a, b in zip(ys, ys[1:] + ys[:1], strict=True))
+    if work > WORK_AREAS * width * height:
+        raise MaskTooComplexError("the shapes would take too long to draw")
+    return strokes
+
+
+def _thin(points: list[PixelPoint], diameter: int) -> list[PixelPoint]:
+    """The points without those closer than a quarter diameter to the last one kept
+    (the stroke's last point stays: it is where the stroke ends)."""
+    spacing = diameter * THIN_FRACTION
+    kept = [points[0]]
+    for point in points[1:]:
+        if math.dist(point, kept[-1]) >= spacing:
+            kept.append(point)
+    if points[-1] != kept[-1]:
+        kept.append(points[-1])
+    return kept
+
+
+def _stroke(draw: ImageDraw.ImageDraw, diameter: int, points: list[PixelPoint]) -> None:
+    """The segments, and a disc at every point kept: round ends and corners, a dot for a
+    single tap, and no slivers left between segments (Pillow's wide lines leave some,
+    and its joint="curve" does not fill them all). The discs are paid for in `_strokes`."""
     radius = diameter / 2
-    points = [(x * width, y * height) for x, y in brush.points]
     if len(points) > 1:
-        draw.line(points, fill=255, width=diameter, joint="curve")
-    for x, y in points:  # round ends, and a dot for a single tap
+        draw.line(points, fill=255, width=diameter)
+    for x, y in points:
         draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)

@@ -6,15 +6,25 @@ only its SHA-256 is stored (a copied database cannot forge pushes) and it is com
 constant time. A push is checked (secret, then body, then that the task is the job's) and
 fed to the tracker through the same path as a poll. The secret is never logged, put in an
 exception or shown: refusals name the job and a fixed reason only.
+
+Refusals are logged sparingly, since anyone can send them: those before a valid secret
+(unknown job, wrong secret, too large) as one kind, whatever job their URL names; those
+after it once per job and reason; and never more than a few lines a minute in all, the
+rest summed up in one line a minute.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import secrets
+import time
+from collections import Counter
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Protocol
 
@@ -32,6 +42,8 @@ SECRET_BYTES = 32  # token_urlsafe: 43 characters
 PUSH_PATH = "/push"
 PUSHED_POLL_SECONDS = 30.0  # a job that receives pushes is still polled this often
 _LOGGED_MAX = 4096  # refusals remembered for "log once"; forgotten all at once when full
+LOG_WINDOW_SECONDS = 60.0  # refusal lines: at most LOG_LINES a window, then one summary
+LOG_LINES = 5
 _NO_JOB_HASH = hashlib.sha256(b"no such job").hexdigest()
 
 
@@ -101,6 +113,10 @@ class PushOutcome(StrEnum):
     TOO_LARGE = "too_large"
 
 
+# Refused before a valid secret was seen: the job id in their URL is anybody's guess.
+_UNAUTHENTICATED = frozenset({PushOutcome.UNKNOWN_JOB, PushOutcome.FORGED, PushOutcome.TOO_LARGE})
+
+
 class PushTarget(Protocol):
     async def apply_pushed(self, task: Task) -> bool:
         """Apply a task like a polled one; False when nobody here follows it."""
@@ -111,12 +127,24 @@ class PushInbox:
     """Checks pushed task updates and hands the authentic ones to the tracker."""
 
     def __init__(
-        self, jobs: JobStore, target: PushTarget, *, metrics: BotMetrics | None = None
+        self,
+        jobs: JobStore,
+        target: PushTarget,
+        *,
+        metrics: BotMetrics | None = None,
+        log_window: float = LOG_WINDOW_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._jobs = jobs
         self._target = target
         self._metrics = metrics or BotMetrics()
-        self._logged: set[tuple[int | None, PushOutcome]] = set()
+        self._logged: set[tuple[int | None, PushOutcome | None]] = set()
+        self._log_window = log_window
+        self._monotonic = monotonic
+        self._window_start = float("-inf")
+        self._lines = 0  # refusal lines logged in this window
+        self._unlogged: Counter[PushOutcome] = Counter()  # for the window's summary
+        self._summary: asyncio.TimerHandle | None = None
 
     async def receive(self, job_id: int | None, secret: str, body: bytes) -> PushOutcome:
         """`job_id`: from the path, None if it was not a number."""
@@ -139,17 +167,48 @@ class PushInbox:
         return PushOutcome.ACCEPTED
 
     def refused(self, job_id: int | None, outcome: PushOutcome) -> PushOutcome:
-        """Count a refusal and log it once per job and reason (never the secret)."""
+        """Count a refusal and log it (never the secret): once for all refusals before a
+        valid secret, once per job and reason after one, at most `LOG_LINES` lines a
+        window; what is not logged is summed up once the window is over."""
         self._metrics.push_refused(outcome.value)
-        key = (job_id if outcome is not PushOutcome.UNKNOWN_JOB else None, outcome)
-        if key not in self._logged:
-            if len(self._logged) >= _LOGGED_MAX:
-                self._logged.clear()
-            self._logged.add(key)
-            level = logging.INFO if outcome is PushOutcome.EARLY else logging.WARNING
-            who = "an unknown job" if key[0] is None else f"job {job_id}"
-            log.log(level, "push for %s refused: %s (further ones not logged)", who, outcome)
+        unauthenticated = outcome in _UNAUTHENTICATED
+        key = (None, None) if unauthenticated else (job_id, outcome)
+        now = self._monotonic()
+        if now - self._window_start >= self._log_window and self._summary is None:
+            self._log_summary()  # the window is over (no loop summed it up): a new one
+        if key in self._logged or self._lines >= LOG_LINES:
+            self._count_unlogged(outcome, now)
+            return outcome
+        if len(self._logged) >= _LOGGED_MAX:
+            self._logged.clear()
+        self._logged.add(key)
+        self._lines += 1
+        level = logging.INFO if outcome is PushOutcome.EARLY else logging.WARNING
+        who = "without a valid secret" if unauthenticated else f"for job {job_id}"
+        log.log(level, "push %s refused: %s (further ones summed up)", who, outcome)
         return outcome
+
+    def _count_unlogged(self, outcome: PushOutcome, now: float) -> None:
+        self._unlogged[outcome] += 1
+        if self._summary is not None:
+            return
+        delay = max(0.0, self._window_start + self._log_window - now)
+        with contextlib.suppress(RuntimeError):  # no loop: the next refusal sums it up
+            self._summary = asyncio.get_running_loop().call_later(delay, self._log_summary)
+
+    def _log_summary(self) -> None:
+        """One line for the refusals a window did not log; a new window starts."""
+        self._summary = None
+        counts, self._unlogged = self._unlogged, Counter()
+        self._window_start, self._lines = self._monotonic(), 0
+        if counts:
+            parts = ", ".join(f"{outcome} {n}" for outcome, n in sorted(counts.items()))
+            log.warning(
+                "%d pushes refused in the last %g s, not logged one by one: %s",
+                counts.total(),
+                self._log_window,
+                parts,
+            )
 
 
 def _task_of(body: bytes) -> Task | None:

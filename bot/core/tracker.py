@@ -11,7 +11,10 @@ transaction; where the server lacks that endpoint it is asked once per process o
 Pushed updates (notifyHook, checked by `bot.core.push.PushInbox`) take the same path
 through `apply_pushed`; a task that receives pushes is still polled, every
 `pushed_poll_interval` seconds. Whichever comes first wins: an older answer never moves a
-job back.
+job back. A pushed body is only as trustworthy as the hook's URL is secret, so a push that
+would end tracking (a result, whose image the bot downloads and charges for; a failure,
+refunded; a cancel; a modal) is a wake-up only: the task is fetched from the aggregator
+and what the aggregator says is applied. Progress is applied as pushed.
 """
 
 from __future__ import annotations
@@ -96,6 +99,10 @@ class Tracker:
         # every `pushed_poll_interval` seconds (a push can be lost, relays drop hooks).
         self._pushed: dict[str, float] = {}
         self._pushed_poll_interval = pushed_poll_interval
+        # Final pushes are confirmed by a fetch, one at a time per task; a push that
+        # arrived while one was running gets its answer only if it started after it.
+        self._confirming: dict[str, asyncio.Lock] = {}
+        self._confirmed: dict[str, tuple[float, Task | None]] = {}
         self._applying = asyncio.Lock()  # a poll's answer and a push never interleave
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
@@ -212,6 +219,9 @@ class Tracker:
         now = self._clock()
         for task_id in [t for t in self._pushed if t not in self._tracked]:
             del self._pushed[task_id]
+        for task_id in [t for t in self._confirmed if t not in self._tracked]:
+            del self._confirmed[task_id]
+            self._confirming.pop(task_id, None)
         every = self._pushed_poll_interval
         due = [t for t in task_ids if t not in self._pushed or now - self._pushed[t] >= every]
         for task_id in due:
@@ -220,15 +230,38 @@ class Tracker:
         return due
 
     async def apply_pushed(self, task: Task) -> bool:
-        """A task the aggregator pushed (notifyHook, already authenticated), applied to
-        its jobs exactly like a polled answer; False when this tracker does not follow it
-        (finished, waiting for input, not submitted yet)."""
+        """A task pushed to its hook (the secret checked), applied to its jobs like a
+        polled answer; False when this tracker does not follow it (finished, waiting for
+        input, not submitted yet). Progress is applied as pushed; a push that would end
+        tracking (success, failure, cancel, modal) only wakes the tracker, which applies
+        what the aggregator itself answers for the task: whoever learnt a hook's URL can
+        push anything, but cannot finish a job with an image of their own choosing."""
         if task.id not in self._tracked:
             return False
         self._pushed.setdefault(task.id, self._clock())
+        if not task_update(task).status.is_tracked:
+            confirmed = await self._confirm(task.id)
+            if confirmed is None or confirmed.id != task.id or task.id not in self._tracked:
+                return True  # the aggregator did not answer: the next poll will tell
+            task = confirmed
         async with self._applying:
             await self._apply([task], {})
         return True
+
+    async def _confirm(self, task_id: str) -> Task | None:
+        """The task as the aggregator answers now (a fetch, authenticated), asked once
+        for every burst of pushes: one that arrived while a fetch was running waits for
+        it and then asks again, since that answer may predate what it announced."""
+        arrived = time.monotonic()
+        async with self._confirming.setdefault(task_id, asyncio.Lock()):
+            last = self._confirmed.get(task_id)
+            if last is not None and last[0] >= arrived:
+                return last[1]
+            started = time.monotonic()
+            fetched = await self._fetch_each([task_id])
+            answer = fetched[0] if fetched else None
+            self._confirmed[task_id] = (started, answer)
+            return answer
 
     async def _query(self, task_ids: list[str]) -> list[Task] | None:
         """All tasks in one batched query; None when the aggregator could not be asked."""

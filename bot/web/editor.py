@@ -8,6 +8,7 @@
 The token is the capability and the POST carries it twice (path and body, equal). The
 job always starts as the link's user, through the same core path as the Discord modal;
 every refusal (unknown, changed, expired, used, not this link's request) submits nothing.
+Masks are drawn one at a time on a thread of their own, after their cost was checked.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from string import Template
 from typing import Any, Protocol
@@ -26,7 +28,15 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.core.editor_links import EditorLink, EditorLinks, LinkRefusal, LinkRefusedError, same_token
-from bot.core.editor_mask import MAX_SHAPES, MaskSizeError, Painting, Shape, draw_mask
+from bot.core.editor_mask import (
+    MAX_SHAPES,
+    MaskSizeError,
+    MaskTooComplexError,
+    Painting,
+    Shape,
+    check_mask,
+    draw_mask,
+)
 from bot.core.i18n import language, t
 from bot.core.mask import image_size
 from bot.core.mj.errors import MJError
@@ -114,6 +124,9 @@ class EditorSite:
         self._page = Template((STATIC / "editor.html").read_text(encoding="utf-8"))
         self._message = Template((STATIC / "message.html").read_text(encoding="utf-8"))
         self._assets = {name: (STATIC / name).read_bytes() for name in _ASSETS}
+        # One mask at a time, off the event loop: drawing is CPU work a page can ask for.
+        self._drawing = asyncio.Semaphore(1)
+        self._drawer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="editor-mask")
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -122,6 +135,10 @@ class EditorSite:
             web.get("/editor/{token}/image", self.image),
             web.post("/editor/{token}", self.submit),
         ]
+
+    async def close(self, _app: web.Application | None = None) -> None:
+        """With the web server (aiohttp's on_cleanup): the drawing thread ends."""
+        self._drawer.shutdown(wait=False, cancel_futures=True)
 
     # ---------------------------------------------------------------- pages
 
@@ -215,7 +232,8 @@ class EditorSite:
         try:
             press = await self._press_of(link)
             width, height = await self._size_of(press.parent)
-            mask = await asyncio.to_thread(draw_mask, width, height, painting)
+            check_mask(width, height, painting)  # cheap: refused before it waits to be drawn
+            mask = await self._draw(width, height, painting)
             origin = await self._results.origin_for(link.origin)
         except Exception as exc:  # nothing was submitted: the link works again
             await self._links.release(link)
@@ -243,6 +261,11 @@ class EditorSite:
         return _answer(True, "sent", t("editor.sent", locale), 200)
 
     # ---------------------------------------------------------------- plumbing
+
+    async def _draw(self, width: int, height: int, painting: Painting) -> bytes:
+        async with self._drawing:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._drawer, draw_mask, width, height, painting)
 
     async def _press_of(self, link: EditorLink) -> Press:
         """The link's button, as its user may press it now."""
@@ -298,6 +321,8 @@ def _parse(raw: bytes, token: str) -> Submitted:
 def _failed(exc: Exception, locale: str) -> web.Response:
     if isinstance(exc, RequestRejectedError):
         return _answer(False, exc.reason.value, user_message(exc, locale), 409)
+    if isinstance(exc, MaskTooComplexError):  # refused like any other bad shapes
+        return _answer(False, "bad_request", t("editor.bad_request", locale), 400)
     if isinstance(exc, MaskSizeError):
         return _answer(False, "image", t("editor.image_failed", locale), 502)
     return _answer(False, "failed", user_message(exc, locale), 502)

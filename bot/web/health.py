@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_KEY = "health.heartbeat"  # bot_meta: the last time /healthz wrote to the database
 DATABASE_TIMEOUT_SECONDS = 2.0
+DATABASE_REUSE_SECONDS = 5.0  # a check's answer serves this long: one write per interval
 TRACKER_POLLS = 5  # between two rounds the loop sleeps one poll interval
 TRACKER_ROUND_TIMEOUTS = 4  # a round may wait on the aggregator (retries at the timeout)
 
@@ -61,24 +62,40 @@ class GatewayState:
 
 
 class DatabaseProbe:
-    """A real write (a heartbeat in bot_meta) within a short timeout. A write still
-    running from an earlier check is waited on, never started twice, so a stuck
-    database gets one pending write, not one per request."""
+    """A real write (a heartbeat in bot_meta) within a short timeout. Its answer, good
+    or bad, is reused for `reuse_for` seconds, so /healthz asked in a loop writes once
+    an interval, not once a request. A write still running from an earlier check is
+    waited on, never started twice, so a stuck database gets one pending write."""
 
     def __init__(
         self,
         meta: MetaStore,
         *,
         timeout: float = DATABASE_TIMEOUT_SECONDS,
+        reuse_for: float | None = None,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._meta = meta
         self._timeout = timeout
+        self._reuse_for = DATABASE_REUSE_SECONDS if reuse_for is None else reuse_for
         self._clock = clock
+        self._monotonic = monotonic
         self._write: asyncio.Task[None] | None = None
         self._failing = False  # logged once per failing streak
+        self._last: tuple[float, bool] | None = None  # (when checked, writable)
+        self._checking: asyncio.Lock = asyncio.Lock()
 
     async def writable(self) -> bool:
+        async with self._checking:  # requests arriving together share one check
+            last = self._last
+            if last is not None and self._monotonic() - last[0] < self._reuse_for:
+                return last[1]
+            ok = await self._check()
+            self._last = (self._monotonic(), ok)
+            return ok
+
+    async def _check(self) -> bool:
         if self._write is None or self._write.done():
             self._write = asyncio.create_task(
                 self._meta.put(HEARTBEAT_KEY, _iso(self._clock())), name="healthz-database"

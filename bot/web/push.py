@@ -32,8 +32,8 @@ def push_routes(inbox: PushInbox, *, max_bytes: int = MAX_PUSH_BYTES) -> list[we
         number = raw_job.isascii() and raw_job.isdigit() and len(raw_job) < 19
         job_id = int(raw_job) if number else None
         body = await _read_capped(request, max_bytes)
-        if body is None:
-            outcome = inbox.refused(job_id, PushOutcome.TOO_LARGE)
+        if body is None:  # before the secret is checked: the job id is not trusted
+            outcome = inbox.refused(None, PushOutcome.TOO_LARGE)
         else:
             outcome = await inbox.receive(job_id, request.match_info["secret"], body)
         return _answer(outcome)

@@ -49,14 +49,19 @@ class WebServer:
         self.app.add_routes(routes)
 
     async def start(self) -> None:
+        """Bind and serve; when that fails (a port in use) nothing is left open."""
         self._runner = web.AppRunner(
             self.app,
             access_log=logging.getLogger("bot.web.access"),
             access_log_class=RouteAccessLogger,
         )
-        await self._runner.setup()
-        self._site = web.TCPSite(self._runner, self._host, self._port)
-        await self._site.start()
+        try:
+            await self._runner.setup()
+            self._site = web.TCPSite(self._runner, self._host, self._port)
+            await self._site.start()
+        except BaseException:
+            await self.stop()
+            raise
         log.info("web server listening on %s", self.base_url)
 
     @property
@@ -71,6 +76,7 @@ class WebServer:
         return f"http://{host}:{self.port}"
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = self._site = None
+        """Close; safe to call more than once, or after `start` failed."""
+        runner, self._runner, self._site = self._runner, None, None
+        if runner is not None:
+            await runner.cleanup()

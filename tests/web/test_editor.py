@@ -8,6 +8,9 @@ import asyncio
 import io
 import json
 import logging
+import math
+import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,14 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 
 from bot.core.editor_links import EditorLink, EditorLinks, LinkRefusal, LinkRefusedError
-from bot.core.editor_mask import MAX_SHAPES, MaskSizeError, Painting, draw_mask
+from bot.core.editor_mask import (
+    MAX_SHAPES,
+    MaskSizeError,
+    MaskTooComplexError,
+    Painting,
+    check_mask,
+    draw_mask,
+)
 from bot.core.i18n import t
 from bot.core.models import MessageKind, MessageRef, Origin
 from bot.core.presses import DOUBLE_CLICK_WINDOW
@@ -95,6 +105,65 @@ def test_lasso_and_brush_paint_white_on_black() -> None:
 def test_shapes_out_of_bounds_are_refused(shapes: list[dict[str, Any]]) -> None:
     with pytest.raises(ValidationError):
         Painting.model_validate({"shapes": shapes})
+
+
+def _scattered(count: int, seed: int) -> list[list[float]]:
+    rng = random.Random(seed)
+    return [[rng.random(), rng.random()] for _ in range(count)]
+
+
+# Under the body's cap: seconds of drawing before the brushes' cost was bounded.
+COSTLY_BRUSHES = [{"type": "brush", "size": 0.5, "points": _scattered(5000, n)} for n in range(4)]
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        COSTLY_BRUSHES,
+        [{"type": "brush", "size": 0.002, "points": _scattered(5000, n)} for n in range(4)],
+        [{"type": "lasso", "points": _scattered(5000, n)} for n in range(4)],
+    ],
+    ids=["wide-brushes", "thin-brushes", "lassos"],
+)
+def test_a_painting_too_costly_to_draw_is_refused_at_once(shapes: list[dict[str, Any]]) -> None:
+    painting = Painting.model_validate({"shapes": shapes})
+    started = time.process_time()
+    with pytest.raises(MaskTooComplexError):
+        check_mask(2048, 2048, painting)
+    with pytest.raises(MaskTooComplexError):
+        draw_mask(2048, 2048, painting)
+    assert time.process_time() - started < 1.0
+
+
+def test_a_dense_stroke_is_thinned_and_still_drawn_round() -> None:
+    # A quarter circle in 5000 points a tenth of a pixel apart: far too many discs to
+    # draw one each, the same stroke once thinned.
+    centre, arc, size = (20.0, 20.0), 150.0, 0.1  # 200 px: a brush of 20 px
+    points = [
+        [
+            (centre[0] + arc * math.cos(i / 4999 * math.pi / 2)) / 200,
+            (centre[1] + arc * math.sin(i / 4999 * math.pi / 2)) / 200,
+        ]
+        for i in range(5000)
+    ]
+    stroke = {"type": "brush", "size": size, "points": points}
+    mask = mask_of(200, 200, stroke)
+    for y in range(200):
+        for x in range(200):
+            distance = abs(math.dist((x + 0.5, y + 0.5), centre) - arc)
+            angle = math.atan2(y + 0.5 - centre[1], x + 0.5 - centre[0])
+            if 0 <= angle <= math.pi / 2 and distance < 10 - 1.5:
+                assert mask.getpixel((x, y)) == 255, (x, y)
+            elif distance > 10 + 1.5 and math.dist((x, y), centre) < arc + 30:
+                ends = min(
+                    math.dist((x + 0.5, y + 0.5), (p[0] * 200, p[1] * 200))
+                    for p in (points[0], points[-1])
+                )
+                if ends > 10 + 1.5:
+                    assert mask.getpixel((x, y)) == 0, (x, y)
+    # The round ends.
+    assert mask.getpixel((round(centre[0] + arc + 9), 20)) == 255
+    assert mask.getpixel((20, round(centre[1] + arc + 9))) == 255
 
 
 def test_no_mask_for_an_image_too_large() -> None:
@@ -221,6 +290,23 @@ async def test_bad_submits_change_nothing_and_the_link_still_works(
         leaked = [line for line in lines if token in line and h.web_url not in line]
         assert leaked == [], "a token was logged"
         assert press_token not in caplog.text
+        assert h.fake.violations == []
+
+
+async def test_a_submit_too_costly_to_draw_is_refused_at_once(tmp_path: Path) -> None:
+    async with harness(tmp_path, **web_settings()) as h:
+        url, _ = await press_region(h, await upscaled(h))
+        body = json.dumps(shape_body(url, shapes=COSTLY_BRUSHES)).encode()
+        assert len(body) < 1024 * 1024  # under the body's cap
+        async with httpx.AsyncClient() as http:
+            started = time.process_time()
+            answer = await http.post(url, content=body)
+            assert time.process_time() - started < 1.0  # no seconds of drawing
+            assert answer.status_code == 400 and answer.json()["code"] == "bad_request"
+            assert h.sim.count("submit/modal") == 0
+            answer = await http.post(url, json=shape_body(url))  # the link still works
+            assert answer.status_code == 200 and answer.json()["ok"] is True
+        assert h.sim.count("submit/modal") == 1
         assert h.fake.violations == []
 
 

@@ -317,3 +317,66 @@ async def test_the_page_fits_a_phone_takes_touch_and_speaks_chinese(
 
 def _touch(kind: str, x: float, y: float) -> dict[str, Any]:
     return {"type": kind, "touchPoints": [{"x": x, "y": y}]}
+
+
+STAR_CENTRE, STAR_RADIUS = (0.5, 0.5), 0.4
+
+
+def _star() -> list[Point]:
+    """A pentagram: its edges cross, and its inner pentagon is inside it twice."""
+    corners = [
+        (
+            STAR_CENTRE[0] + STAR_RADIUS * math.cos(math.radians(-90 + 72 * k)),
+            STAR_CENTRE[1] + STAR_RADIUS * math.sin(math.radians(-90 + 72 * k)),
+        )
+        for k in range(5)
+    ]
+    return [corners[k] for k in (0, 2, 4, 1, 3)]
+
+
+async def test_a_crossed_lasso_shows_the_holes_the_mask_will_have(
+    tmp_path: Path, browser: Browser
+) -> None:
+    async with harness(tmp_path, **web_settings()) as h:
+        upscale = await upscaled(h)
+        size = image_size(upscale.attachments[0].content)
+        assert size is not None
+        url, _ = await press_region(h, upscale)
+        page = await browser.new_page(viewport={"width": 1000, "height": 900})
+        box = await open_editor(page, url)
+        tip = (STAR_CENTRE[0], STAR_CENTRE[1] - 0.75 * STAR_RADIUS)  # in one arm only
+
+        async def shown(point: Point) -> list[int]:
+            """The page's canvas pixel there (the image, and the paint over it)."""
+            pixel: list[int] = await page.evaluate(
+                """([fx, fy]) => {
+                    const c = document.getElementById("canvas");
+                    const x = Math.floor(fx * c.width), y = Math.floor(fy * c.height);
+                    return Array.from(c.getContext("2d").getImageData(x, y, 1, 1).data);
+                }""",
+                list(point),
+            )
+            return pixel
+
+        before = {point: await shown(point) for point in (STAR_CENTRE, tip)}
+        await page.click("[data-tool=lasso]")
+        star = _star()
+        await page.mouse.move(*at(box, *star[0]))
+        await page.mouse.down()
+        for corner in (*star[1:], star[0]):
+            await page.mouse.move(*at(box, *corner), steps=10)
+        # While it is drawn, and once it is done: the arms painted, the middle not, as
+        # the server fills polygons (even-odd), not as a canvas does by default.
+        assert await shown(tip) != before[tip]
+        assert await shown(STAR_CENTRE) == before[STAR_CENTRE]
+        await page.mouse.up()
+        assert await shown(tip) != before[tip]
+        assert await shown(STAR_CENTRE) == before[STAR_CENTRE]
+
+        await page.click("#submit")
+        await page.wait_for_selector("#status.done")
+        mask = received_mask(h)
+        width, height = size
+        assert mask.getpixel((int(tip[0] * width), int(tip[1] * height))) == 255
+        assert mask.getpixel((int(STAR_CENTRE[0] * width), int(STAR_CENTRE[1] * height))) == 0
+        assert h.fake.violations == []

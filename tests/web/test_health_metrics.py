@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from bot.core.models import JobStatus
+from bot.web import health
+from bot.web.health import HEARTBEAT_KEY, DatabaseProbe
 from tests.e2e.harness import API_KEY, BOT_TOKEN, Harness, harness, web_settings
 
 
@@ -79,6 +82,46 @@ async def test_healthz_reports_the_aggregators_last_answer(tmp_path: Path) -> No
         assert body["tracker"] is False and body["failing"] == ["tracker"]
 
 
+class CountingMeta:
+    """A MetaStore whose heartbeat writes are counted, and fail while `broken`."""
+
+    def __init__(self) -> None:
+        self.writes = 0
+        self.broken = False
+
+    async def get(self, key: str) -> str | None:
+        return None
+
+    async def put(self, key: str, value: str) -> None:
+        assert key == HEARTBEAT_KEY
+        self.writes += 1
+        if self.broken:
+            raise OSError("disk gone")
+
+
+async def test_the_database_check_is_reused_for_a_few_seconds() -> None:
+    meta, now = CountingMeta(), [100.0]
+    probe = DatabaseProbe(meta, reuse_for=5.0, monotonic=lambda: now[0])
+    answers = await asyncio.gather(*(probe.writable() for _ in range(20)))
+    assert all(answers) and meta.writes == 1  # requests together: one write
+    now[0] += 4.9
+    assert await probe.writable() and meta.writes == 1  # at most one write an interval
+    meta.broken = True
+    now[0] += 0.2
+    assert not await probe.writable() and meta.writes == 2
+    assert not await probe.writable() and meta.writes == 2  # a failure is reused too
+    meta.broken = False
+    now[0] += 5.0
+    assert await probe.writable() and meta.writes == 3
+
+
+@pytest.fixture
+def quick_database_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bot's database check reused for 0.1 s, not 5: the tests see a change soon."""
+    monkeypatch.setattr(health, "DATABASE_REUSE_SECONDS", 0.1)
+
+
+@pytest.mark.usefixtures("quick_database_checks")
 async def test_healthz_is_503_naming_the_database_while_it_is_gone(tmp_path: Path) -> None:
     data = tmp_path / "data"
     async with harness(data, **web_settings()) as h:
@@ -88,8 +131,7 @@ async def test_healthz_is_503_naming_the_database_while_it_is_gone(tmp_path: Pat
         # The database's directory goes away (a lost volume) and the pool reconnects.
         data.rename(tmp_path / "elsewhere")
         await h.storage.engine.dispose()
-        code, body = await healthz(h)
-        assert code == 503
+        body = await healthz_becomes(h, 503)  # once the last good answer is too old
         assert body["database"] is False and body["failing"] == ["database"]
         assert body["gateway"] is True and body["tracker"] is True
 
@@ -98,6 +140,7 @@ async def test_healthz_is_503_naming_the_database_while_it_is_gone(tmp_path: Pat
         assert body["database"] is True
 
 
+@pytest.mark.usefixtures("quick_database_checks")
 async def test_healthz_is_503_while_another_writer_holds_the_database(tmp_path: Path) -> None:
     async with harness(tmp_path, **web_settings()) as h:
         h.bot.dispatch("connect")
@@ -108,8 +151,8 @@ async def test_healthz_is_503_while_another_writer_holds_the_database(tmp_path: 
         try:
             # A stuck writer: the heartbeat cannot commit.
             await asyncio.to_thread(other.execute, "BEGIN EXCLUSIVE")
-            code, body = await healthz(h)  # within the probe's short timeout
-            assert code == 503 and body["failing"] == ["database"], body
+            body = await healthz_becomes(h, 503)  # within the probe's short timeout
+            assert body["failing"] == ["database"], body
         finally:
             await asyncio.to_thread(other.execute, "ROLLBACK")
             other.close()

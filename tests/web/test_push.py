@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import httpx
 import pytest
+from aiohttp import web
 
 from bot.core.models import Job, JobStatus
 from bot.sim import SimConfig
@@ -189,23 +190,66 @@ async def test_forged_wrong_oversized_and_malformed_pushes_change_nothing(
     assert (pushes(h, "forged"), pushes(h, "unknown_job")) == (3, 3)
     assert (pushes(h, "wrong_task"), pushes(h, "too_large"), pushes(h, "malformed")) == (1, 1, 3)
     refusals = [r.getMessage() for r in caplog.records if r.name == "bot.core.push"]
-    assert sorted(refusals) == sorted(
-        f"push for {who} refused: {reason} (further ones not logged)"
-        for who, reason in [
-            (f"job {job.id}", "forged"),
-            ("an unknown job", "unknown_job"),
-            (f"job {job.id}", "wrong_task"),
-            (f"job {job.id}", "too_large"),
-            (f"job {job.id}", "malformed"),
-        ]
-    )
+    assert refusals == [  # before a valid secret (forged, unknown, too large): one kind
+        "push without a valid secret refused: forged (further ones summed up)",
+        f"push for job {job.id} refused: wrong_task (further ones summed up)",
+        f"push for job {job.id} refused: malformed (further ones summed up)",
+    ]
+    await _same(h, job, edits)
 
-    async with httpx.AsyncClient() as http:  # the real thing still works
-        assert (
-            await http.post(url, json=_as(success, buttons=task_buttons(h, job)))
-        ).status_code == 204
-    done = await h.wait_job(job.id, JobStatus.SUCCESS, within=PUSH_WAIT)
-    assert done.progress == 100
+
+async def test_a_pushed_result_is_taken_from_the_aggregator_not_from_the_push(
+    pushed: Harness,
+) -> None:
+    """Whoever learns a hook's URL cannot finish the job with an image of their own
+    (which the bot would download, and charge for) nor fail it (a refund)."""
+    h = pushed
+    job, hook, task = await _stuck_job(h)
+    edits = h.fake.message(job.message.message_id or 0).edits
+    asked: list[str] = []  # the attacker's server: the bot must never ask it anything
+
+    async def evil(request: web.Request) -> web.Response:
+        asked.append(request.path)
+        return web.Response(body=b"\x89PNG", content_type="image/png")
+
+    app = web.Application()
+    app.add_routes([web.get("/{name}", evil)])
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    evil_image = f"http://127.0.0.1:{runner.addresses[0][1]}/internal.png"
+    try:
+        forged_success = _as(
+            task,
+            status="SUCCESS",
+            progress="100%",
+            imageUrl=evil_image,
+            buttons=task_buttons(h, job),
+        )
+        forged_failure = _as(task, status="FAILURE", failReason="refund me")
+        fetches = h.sim.count("task/fetch")
+        async with httpx.AsyncClient() as http:  # the real hook, a forged body
+            assert (await http.post(hook, json=forged_success)).status_code == 204
+            assert (await http.post(hook, json=forged_failure)).status_code == 204
+        assert h.sim.count("task/fetch") >= fetches + 1  # the aggregator was asked instead
+        await asyncio.sleep(0.3)  # time for any (wrong) edit or download
+        await _same(h, job, edits)
+        assert asked == []
+
+        # The aggregator really finishes: its own push (and its own image) wins.
+        sim_task = h.sim.engine.get(job.task_id or "")
+        assert sim_task is not None
+        sim_task.stuck = False
+        done = await h.wait_job(job.id, JobStatus.SUCCESS, within=PUSH_WAIT)
+        await shown_final(h, job)
+        assert done.progress == 100 and done.image_url and done.image_url != evil_image
+        assert done.image_url.startswith(h.sim.base_url)
+        message = h.fake.message(job.message.message_id or 0)
+        assert message.attachments and evil_image not in json.dumps(message.embeds)
+        assert asked == []
+    finally:
+        await runner.cleanup()
 
 
 async def shown_final(h: Harness, job: Job) -> None:
@@ -238,6 +282,12 @@ async def test_an_older_push_after_a_newer_one_changes_nothing(pushed: Harness) 
         await _same(h, job, edits)
 
         final = {"status": "SUCCESS", "progress": "100%", "buttons": task_buttons(h, job)}
+        assert await push(**final) == 204  # not so: the aggregator, asked, says 62%
+        await asyncio.sleep(0.2)
+        await _same(h, job, edits)
+        sim_task = h.sim.engine.get(job.task_id or "")
+        assert sim_task is not None
+        sim_task.stuck = False  # now it is so (the simulator pushes it too)
         assert await push(**final) == 204
         await h.wait_job(job.id, JobStatus.SUCCESS, within=PUSH_WAIT)
         await shown_final(h, job)

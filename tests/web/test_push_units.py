@@ -18,8 +18,8 @@ from pydantic import SecretStr
 from bot.app import Core, build_core
 from bot.core.metrics import BotMetrics
 from bot.core.mj.client import MJClient, NotifyHook, notify_hook
-from bot.core.mj.errors import MJValidationError
-from bot.core.mj.schemas import Task
+from bot.core.mj.errors import MJError, MJValidationError
+from bot.core.mj.schemas import Task, TaskStatus
 from bot.core.models import Job, JobKind, JobStatus, MessageRef, NewJob, Origin, TaskUpdate
 from bot.core.push import (
     PushInbox,
@@ -202,11 +202,10 @@ async def test_the_inbox_checks_secret_body_and_task_and_logs_each_refusal_once(
     assert moved is not None and moved.status is JobStatus.IN_PROGRESS
     assert moved.progress == task.progress
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings == [
-        f"push for job {job.id} refused: forged (further ones not logged)",
-        "push for an unknown job refused: unknown_job (further ones not logged)",
-        f"push for job {job.id} refused: malformed (further ones not logged)",
-        f"push for job {job.id} refused: wrong_task (further ones not logged)",
+    assert warnings == [  # before a valid secret: one kind, whatever the job and reason
+        "push without a valid secret refused: forged (further ones summed up)",
+        f"push for job {job.id} refused: malformed (further ones summed up)",
+        f"push for job {job.id} refused: wrong_task (further ones summed up)",
     ]
     for record in caplog.records:
         assert secret not in record.getMessage() and first_secret not in record.getMessage()
@@ -216,6 +215,101 @@ async def test_the_inbox_checks_secret_body_and_task_and_logs_each_refusal_once(
 
     assert (count("forged"), count("unknown_job"), count("malformed")) == (2, 2, 3)
     assert (count("wrong_task"), count("accepted")) == (1, 2)
+
+
+async def test_refusals_are_logged_sparingly_and_summed_up_once_a_window(
+    storage: SqlStorage, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox = PushInbox(storage.jobs, _Nobody(), log_window=0.2)
+    with caplog.at_level(logging.INFO, logger="bot.core.push"):
+        # Before a valid secret the job id is anybody's: a flood of them is one kind.
+        for job_id in range(1, 1001):
+            inbox.refused(job_id, PushOutcome.UNKNOWN_JOB)
+        for job_id in range(1, 11):
+            inbox.refused(job_id, PushOutcome.TOO_LARGE)
+            inbox.refused(job_id, PushOutcome.FORGED)
+        assert await inbox.receive(None, "x" * 43, b"{}") is PushOutcome.UNKNOWN_JOB
+        # After one, once per job and reason, but only a few lines in a window.
+        for job_id in range(1, 21):
+            inbox.refused(job_id, PushOutcome.MALFORMED)
+        lines = [r.getMessage() for r in caplog.records]
+        assert lines == [
+            "push without a valid secret refused: unknown_job (further ones summed up)",
+            *(f"push for job {n} refused: malformed (further ones summed up)" for n in range(1, 5)),
+        ]
+        await asyncio.sleep(0.35)  # the window is over: one line sums up the rest
+        assert [r.getMessage() for r in caplog.records][len(lines) :] == [
+            "1036 pushes refused in the last 0.2 s, not logged one by one: "
+            "forged 10, malformed 16, too_large 10, unknown_job 1000"
+        ]
+        inbox.refused(21, PushOutcome.MALFORMED)  # a new window: a new job's line again
+        inbox.refused(5, PushOutcome.FORGED)
+        await asyncio.sleep(0.35)
+    assert [r.getMessage() for r in caplog.records][len(lines) + 1 :] == [
+        "push for job 21 refused: malformed (further ones summed up)",
+        "1 pushes refused in the last 0.2 s, not logged one by one: forged 1",
+    ]
+
+
+class _Nobody:
+    async def apply_pushed(self, task: Task) -> bool:
+        raise AssertionError("nothing authentic was pushed")
+
+
+async def test_a_pushed_end_is_what_the_aggregator_says_not_what_was_pushed(
+    storage: SqlStorage, sim: Simulator, sim_clock: ManualClock, client: MJClient
+) -> None:
+    core = _core(client, storage, ManualClock(0.0))
+    job = await core.jobs.imagine(ORIGIN, "a lighthouse at night")
+    assert job.task_id is not None
+    sim_clock.advance(3.0)
+    running = await client.fetch(job.task_id)
+    assert running is not None and running.status is TaskStatus.IN_PROGRESS
+    evil = "http://169.254.169.254/latest/meta-data/x.png"
+    ends = [
+        {"status": TaskStatus.SUCCESS, "progress": 100, "image_url": evil},
+        {"status": TaskStatus.FAILURE, "fail_reason": "forged: refund me"},
+        {"status": TaskStatus.CANCEL},
+        {"status": TaskStatus.MODAL},
+    ]
+    fetches = sim.count("task/fetch")
+    for end in ends:  # each only wakes the tracker, which asks the aggregator
+        assert await core.tracker.apply_pushed(running.model_copy(update=end))
+    assert sim.count("task/fetch") == fetches + len(ends)
+    stored = await storage.jobs.get(job.id)
+    assert stored is not None and stored.status is JobStatus.IN_PROGRESS
+    assert stored.image_url != evil and stored.fail_reason is None
+    assert core.tracker.is_tracking(job.id)
+
+    # Progress is applied as pushed (nothing is downloaded for it).
+    ahead = running.model_copy(update={"progress": (running.progress or 0) + 1})
+    assert await core.tracker.apply_pushed(ahead)
+    stored = await storage.jobs.get(job.id)
+    assert stored is not None and stored.progress == ahead.progress
+
+    sim_clock.advance(60.0)  # it really finished: the push, forged image or not, says so
+    assert await core.tracker.apply_pushed(running.model_copy(update=ends[0]))
+    done = await storage.jobs.get(job.id)
+    real = await client.fetch(job.task_id)
+    assert done is not None and real is not None and real.image_url
+    assert done.status is JobStatus.SUCCESS and done.image_url == real.image_url != evil
+
+
+async def test_a_burst_of_pushed_ends_asks_the_aggregator_once_or_twice(
+    storage: SqlStorage, sim: Simulator, sim_clock: ManualClock, client: MJClient
+) -> None:
+    core = _core(client, storage, ManualClock(0.0))
+    job = await core.jobs.imagine(ORIGIN, "a flock of starlings")
+    assert job.task_id is not None
+    sim_clock.advance(3.0)
+    running = await client.fetch(job.task_id)
+    assert running is not None
+    fetches = sim.count("task/fetch")
+    forged = running.model_copy(update={"status": TaskStatus.FAILURE})
+    await asyncio.gather(*(core.tracker.apply_pushed(forged) for _ in range(50)))
+    assert sim.count("task/fetch") - fetches <= 2  # the first, and one for all that waited
+    stored = await storage.jobs.get(job.id)
+    assert stored is not None and stored.status is JobStatus.IN_PROGRESS
 
 
 async def test_a_push_before_the_submit_is_recorded_changes_nothing(
@@ -311,6 +405,32 @@ async def test_the_client_sends_the_hook_only_inside_its_context_and_never_shows
         with pytest.raises(MJValidationError):
             await client.imagine("a cat")
         assert "notifyHook" not in seen[-1]
+
+
+@pytest.mark.parametrize("left", [1, 4, 20, 42])  # characters of the secret before the cut
+@pytest.mark.parametrize("echo", ["url", "secret"])
+async def test_a_hook_echoed_and_cut_short_shows_no_part_of_its_secret(
+    left: int, echo: str
+) -> None:
+    """Server texts are clipped (200 characters) before the secret is blanked: what is
+    left of it, after the hook's path or at the very end, is blanked too."""
+    secret = new_secret()
+    hook = NotifyHook(f"{BASE}/push/7/{secret}", secret)
+    before = len(hook.url) - len(secret) if echo == "url" else 0
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        padding = 200 - 1 - before - left
+        text = "x" * padding + " " + (hook.url if echo == "url" else secret) + " is bad"
+        return httpx.Response(400, json={"error": {"message": text}})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        client = MJClient(http, base_url="http://agg.test", api_key=SecretStr("k"))
+        with notify_hook(hook), pytest.raises(MJError) as raised:
+            await client.imagine("a cat")
+    text = str(raised.value)
+    if echo == "url" or left >= 4:  # fewer than 4 characters alone tell nothing
+        assert text.endswith("***"), text
+    assert not any(secret[i : i + 4] in text for i in range(len(secret) - 3)), text
 
 
 async def test_the_simulator_calls_the_hook_on_each_change_like_a_proxy(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -51,6 +52,9 @@ from bot.core.mj.schemas import (
 log = logging.getLogger(__name__)
 
 LIST_CHUNK_SIZE = 100
+# A push hook's secret in an echoed URL, whole or cut short (server texts are clipped).
+_HOOK_SECRET = re.compile(r"(/push/\d+/)[A-Za-z0-9_-]+")
+_SECRET_TAIL_MIN = 4  # a text ending in this many of the secret's first characters
 
 
 @dataclass(frozen=True)
@@ -346,7 +350,17 @@ class MJClient:
 
 
 def _redact(exc: MJError, secret: str) -> None:
-    """Blank `secret` out of an error's text (shown to users, logged)."""
-    exc.args = tuple(a.replace(secret, "***") if isinstance(a, str) else a for a in exc.args)
+    """Blank `secret` out of an error's text (shown to users, logged): where it is
+    whole, after any hook path (`/push/<job>/...`), and where the text, clipped to a
+    length, ends in its first characters."""
+    exc.args = tuple(_blank(a, secret) if isinstance(a, str) else a for a in exc.args)
     if isinstance(exc, MJAPIError):
-        exc.description = exc.description.replace(secret, "***")
+        exc.description = _blank(exc.description, secret)
+
+
+def _blank(text: str, secret: str) -> str:
+    text = _HOOK_SECRET.sub(r"\g<1>***", text.replace(secret, "***"))
+    for length in range(len(secret) - 1, _SECRET_TAIL_MIN - 1, -1):
+        if text.endswith(secret[:length]):
+            return text[:-length] + "***"
+    return text

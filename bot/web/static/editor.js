@@ -103,7 +103,7 @@
         else c.lineTo(p[0] * w, p[1] * h);
       });
       c.closePath();
-      c.fill();
+      c.fill("evenodd"); // as the server's polygon fills: a crossed lasso has holes
     } else {
       var width = s.size * w;
       c.lineWidth = width;
@@ -133,7 +133,10 @@
     shapes.forEach(function (s) {
       paint(octx, s, w, h);
     });
-    if (current && current.type !== "lasso") paint(octx, current, w, h);
+    // A lasso being drawn shows its fill (even-odd, as it will be) under its outline.
+    if (current && (current.type !== "lasso" || current.points.length >= 3)) {
+      paint(octx, current, w, h);
+    }
     ctx.globalAlpha = 0.5;
     ctx.drawImage(overlay, 0, 0);
     ctx.globalAlpha = 1;
