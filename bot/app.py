@@ -118,7 +118,7 @@ def build_core(
     carries a notifyHook."""
     lifecycle = JobLifecycle(storage, gate=admission, clock=clock)
     if admission is not None:
-        lifecycle.subscribe_in_transaction(admission.credits.on_job_event)
+        lifecycle.subscribe_in_transaction_batch(admission.credits.on_job_events)
     tracker = Tracker(
         client,
         storage.jobs,

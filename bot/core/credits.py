@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot.core.events import Cause, JobEvent
-from bot.core.models import Job, JobStatus, NewJob, Wallet
+from bot.core.models import ChargeState, Job, JobStatus, NewJob, Wallet
 from bot.core.ports import LedgerStore, Stores
 from bot.core.pricing import Prices, price_kind
 from bot.core.validation import Rejection, RequestRejectedError
@@ -65,19 +65,34 @@ class Credits:
     async def on_job_event(self, stores: Stores, event: JobEvent) -> None:
         """In the transaction that records a final state: spend or give back, once. A
         submit the aggregator answered with an existing task is not charged again."""
-        if event.cause is Cause.SUBMITTED and event.duplicate:
-            task_id = event.job.task_id
-            # Only when another job already pays for that task (not one whose own submit
-            # timed out and was never confirmed: it is refunded at its deadline).
-            if task_id and await stores.jobs.task_followed(task_id, besides=event.job.id):
-                await stores.ledger.refund(event.job.id, at=self._clock())
-            return
-        if not event.finished or event.previous is None or event.previous.is_terminal:
-            return
-        if event.job.status is JobStatus.SUCCESS:
-            await stores.ledger.settle(event.job.id, at=self._clock())
-        else:
-            await stores.ledger.refund(event.job.id, at=self._clock())
+        await self.on_job_events(stores, [event])
+
+    async def on_job_events(self, stores: Stores, events: Sequence[JobEvent]) -> None:
+        """`on_job_event` for every change of one transaction (a whole polling tick):
+        the settles and refunds of all its final states in one batch."""
+        releases: list[tuple[int, ChargeState]] = []
+        for event in events:
+            if event.cause is Cause.SUBMITTED and event.duplicate:
+                task_id = event.job.task_id
+                # Only when another job already pays for that task (not one whose own
+                # submit timed out and was never confirmed: it is refunded at its deadline).
+                if task_id and await stores.jobs.task_followed(task_id, besides=event.job.id):
+                    releases.append((event.job.id, ChargeState.REFUNDED))
+                continue
+            if not event.finished or event.previous is None or event.previous.is_terminal:
+                continue
+            if event.job.status is JobStatus.SUCCESS:
+                releases.append((event.job.id, ChargeState.SETTLED))
+            else:
+                releases.append((event.job.id, ChargeState.REFUNDED))
+        if len(releases) == 1:  # one job: the single-job statements, as before
+            ((job_id, state),) = releases
+            if state is ChargeState.SETTLED:
+                await stores.ledger.settle(job_id, at=self._clock())
+            else:
+                await stores.ledger.refund(job_id, at=self._clock())
+        elif releases:
+            await stores.ledger.release_many(releases, at=self._clock())
 
 
 def new_code() -> str:

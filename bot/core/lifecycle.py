@@ -23,6 +23,7 @@ from bot.core.models import (
     INTERRUPTED_REASON,
     TIMED_OUT_REASON,
     UNCONFIRMED_REASON,
+    Final,
     Job,
     JobStatus,
     NewJob,
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 _TRACKED = (JobStatus.WAITING, JobStatus.IN_PROGRESS)
 AfterCommit = Callable[[JobEvent], Awaitable[None]]
 InTransaction = Callable[[Stores, JobEvent], Awaitable[None]]
+InTransactionBatch = Callable[[Stores, Sequence[JobEvent]], Awaitable[None]]
 
 
 class Gate(Protocol):
@@ -59,6 +61,7 @@ class JobLifecycle:
         self._gate = gate
         self._clock = clock
         self._in_transaction: list[InTransaction] = []
+        self._in_transaction_batch: list[InTransactionBatch] = []
         self._after_commit: list[AfterCommit] = []
 
     def subscribe(self, listener: AfterCommit) -> None:
@@ -68,6 +71,11 @@ class JobLifecycle:
     def subscribe_in_transaction(self, listener: InTransaction) -> None:
         """Called inside the change's transaction; an error rolls the change back."""
         self._in_transaction.append(listener)
+
+    def subscribe_in_transaction_batch(self, listener: InTransactionBatch) -> None:
+        """Called once inside each transaction with all its changes (a whole polling
+        tick, a sweep), after the per-change listeners; an error rolls them all back."""
+        self._in_transaction_batch.append(listener)
 
     # ---------------------------------------------------------------- before the task
 
@@ -164,8 +172,9 @@ class JobLifecycle:
         """A whole polling tick in one transaction; returns every job as it now is, in
         the order given.
 
-        Progress of every job is one batched write; a final state is its own conditional
-        write, so that it is recorded (and announced) exactly once."""
+        Progress of every job is one batched write, and so are the final states: a
+        conditional batch that leaves out (and announces nothing for) a job another
+        path finished first, so each final state is recorded and announced once."""
         now = self._clock()
         unchanged: list[Job] = []
         moving: list[tuple[Job, dict[str, Any]]] = []
@@ -181,10 +190,7 @@ class JobLifecycle:
         events: list[JobEvent] = []
         async with self._storage.transaction() as stores:
             events += await self._record_progress(stores, moving, now)
-            for job, changes, update in finishing:
-                event = await self._write(stores, job, changes, Cause.TASK, update)
-                if event is not None:
-                    events.append(event)
+            events += await self._write_many(stores, finishing, Cause.TASK, now)
             await self._within(stores, events)
             now_is = {job.id: job for job in unchanged} | {e.job.id: e.job for e in events}
             for job, _ in updates:  # not written: another path finished it meanwhile
@@ -243,13 +249,9 @@ class JobLifecycle:
         self, jobs: Iterable[Job], reason: str, cause: Cause, *, expected: Sequence[JobStatus]
     ) -> list[Job]:
         now = self._clock()
-        events: list[JobEvent] = []
+        finishing = [(job, final_changes(JobStatus.FAILURE, reason, now), None) for job in jobs]
         async with self._storage.transaction() as stores:
-            for job in jobs:
-                changes = final_changes(JobStatus.FAILURE, reason, now)
-                event = await self._write(stores, job, changes, cause, None, expected)
-                if event is not None:
-                    events.append(event)
+            events = await self._write_many(stores, finishing, cause, now, expected)
             await self._within(stores, events)
         await self._announce(events)
         return [event.job for event in events]
@@ -285,6 +287,51 @@ class JobLifecycle:
         return JobEvent(stored, job.status, cause, is_visible(job, stored))
 
     @staticmethod
+    async def _write_many(
+        stores: Stores,
+        finishing: Sequence[tuple[Job, dict[str, Any], TaskUpdate | None]],
+        cause: Cause,
+        now: float,
+        expected: Sequence[JobStatus] = (),
+    ) -> list[JobEvent]:
+        """`_write` for many jobs in one batch (statements whatever their number): the
+        events of the jobs written, in the order given."""
+        if not finishing:
+            return []
+        finals: list[Final] = []
+        for job, changes, _ in finishing:
+            new = job.model_copy(update=changes)
+            if not new.status.is_terminal:
+                raise ValueError(f"{new.status} is not a final status")
+            finals.append(
+                Final(
+                    job_id=job.id,
+                    status=new.status,
+                    progress=new.progress,
+                    image_url=new.image_url,
+                    final_prompt=new.final_prompt,
+                    fail_reason=new.fail_reason,
+                )
+            )
+        written = {
+            job.id: job for job in await stores.jobs.finish_many(finals, at=now, expected=expected)
+        }
+        buttons = {
+            job.id: update.buttons
+            for job, _, update in finishing
+            if update is not None
+            and job.id in written
+            and written[job.id].status is JobStatus.SUCCESS
+        }
+        await stores.buttons.replace_many(buttons)
+        events: list[JobEvent] = []
+        for job, _, _ in finishing:
+            stored = written.pop(job.id, None)  # pop: one event per job, even if given twice
+            if stored is not None:
+                events.append(JobEvent(stored, job.status, cause, is_visible(job, stored)))
+        return events
+
+    @staticmethod
     def _event(job: Job, changes: dict[str, Any], cause: Cause) -> JobEvent:
         """The event of a change written without reading the row back (the job as the
         caller knew it, with the change applied)."""
@@ -299,6 +346,9 @@ class JobLifecycle:
         for event in events:
             for listener in self._in_transaction:
                 await listener(stores, event)
+        if events:
+            for batch_listener in self._in_transaction_batch:
+                await batch_listener(stores, events)
 
     async def _announce(self, events: Sequence[JobEvent]) -> None:
         for event in events:

@@ -182,6 +182,18 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class Final:
+    """A final state of one job, as stored in a batch."""
+
+    job_id: int
+    status: JobStatus
+    progress: int
+    image_url: str | None
+    final_prompt: str | None
+    fail_reason: str | None
+
+
+@dataclass(frozen=True)
 class TaskUpdate:
     """What the aggregator says about a task now, in the bot's words."""
 

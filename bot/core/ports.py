@@ -6,12 +6,13 @@ commits on its own; inside `Storage.transaction()` the calls share one transacti
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Protocol
 
 from bot.core.models import (
     ChargeState,
+    Final,
     InputImage,
     Job,
     JobStatus,
@@ -82,6 +83,15 @@ class JobStore(Protocol):
         changed) if it was already final, or not in one of the `expected` statuses."""
         ...
 
+    async def finish_many(
+        self, finals: Sequence[Final], *, at: float, expected: Sequence[JobStatus] = ()
+    ) -> list[Job]:
+        """`finish` for many jobs in a few statements, whatever their number: the jobs
+        written, as stored now, in the order given. A job already final (or not in one
+        of the `expected` statuses) is left alone and not returned, even when another
+        transaction finishes it meanwhile."""
+        ...
+
     async def reopen(self, job_id: int, *, prompt: str, at: float) -> bool:
         """MODAL -> PENDING with the user's answer; False if it is no longer in MODAL."""
         ...
@@ -122,6 +132,10 @@ class JobStore(Protocol):
 class ButtonStore(Protocol):
     async def replace(self, job_id: int, buttons: Sequence[ResultButton]) -> None:
         """Store a task's buttons in its order, replacing any earlier set."""
+        ...
+
+    async def replace_many(self, buttons: Mapping[int, Sequence[ResultButton]]) -> None:
+        """`replace` for many jobs (job id -> its buttons) in two statements."""
         ...
 
     async def list(self, job_id: int) -> list[StoredButton]: ...
@@ -185,6 +199,14 @@ class LedgerStore(Protocol):
 
     async def refund(self, job_id: int, *, at: float) -> bool:
         """The job's reservation goes back; False if it was settled or refunded already."""
+        ...
+
+    async def release_many(
+        self, releases: Sequence[tuple[int, ChargeState]], *, at: float
+    ) -> set[int]:
+        """`settle` (SETTLED) and `refund` (REFUNDED) for many jobs in a few statements,
+        whatever their number, with the same ledger entries in the order given; returns
+        the ids whose reservation moved (the others were settled or refunded already)."""
         ...
 
     async def charge_state(self, job_id: int) -> ChargeState | None: ...

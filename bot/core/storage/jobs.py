@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, RowMapping, bindparam, case, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from bot.core.models import (
     TERMINAL_STATUSES,
+    Final,
     InputImage,
     Job,
     JobStatus,
@@ -21,6 +32,9 @@ from bot.core.storage.engine import Scope
 from bot.core.storage.schema import job_inputs, jobs
 
 _UNSHOWN = (JobStatus.SUCCESS, JobStatus.FAILURE, JobStatus.CANCEL, JobStatus.MODAL)
+# Ids per IN list: far below SQLite's and asyncpg's limits of bound parameters.
+IN_CHUNK = 5000
+_T = TypeVar("_T")
 
 
 class SqlJobStore:
@@ -194,6 +208,73 @@ class SqlJobStore:
             row = (await conn.execute(statement)).mappings().first()
         return _job(row) if row else None
 
+    async def finish_many(
+        self, finals: Sequence[Final], *, at: float, expected: Sequence[JobStatus] = ()
+    ) -> list[Job]:
+        by_id: dict[int, Final] = {}
+        for final in finals:
+            if not final.status.is_terminal:
+                raise ValueError(f"{final.status} is not a final status")
+            by_id.setdefault(final.job_id, final)
+        if not by_id:
+            return []
+        allowed = [s.value for s in expected or [s for s in JobStatus if not s.is_terminal]]
+        async with self._scope.write() as conn:
+            # Which jobs may still be finished, locked until the transaction ends
+            # (PostgreSQL; SQLite writers are one at a time): a path finishing one of
+            # them meanwhile either committed first (the job is left out here) or waits.
+            open_ids: set[int] = set()
+            for chunk in chunks(list(by_id)):
+                query = (
+                    select(jobs.c.id)
+                    .where(jobs.c.id.in_(chunk), jobs.c.status.in_(allowed))
+                    .order_by(jobs.c.id)
+                    .with_for_update()
+                )
+                open_ids.update((await conn.execute(query)).scalars())
+            todo = [final for job_id, final in by_id.items() if job_id in open_ids]
+            if not todo:
+                return []
+            statement = (
+                update(jobs)
+                # Still conditional; not IN: an expanding IN cannot be used with executemany.
+                .where(
+                    jobs.c.id == bindparam("b_id"),
+                    or_(*(jobs.c.status == status for status in allowed)),
+                )
+                .values(
+                    status=bindparam("b_status"),
+                    progress=bindparam("b_progress"),
+                    queue_position=None,
+                    image_url=bindparam("b_image_url"),
+                    final_prompt=bindparam("b_final_prompt"),
+                    fail_reason=bindparam("b_fail_reason"),
+                    finished_at=at,
+                    updated_at=at,
+                )
+            )
+            rows = [
+                {
+                    "b_id": final.job_id,
+                    "b_status": final.status.value,
+                    "b_progress": final.progress,
+                    "b_image_url": final.image_url,
+                    "b_final_prompt": final.final_prompt,
+                    "b_fail_reason": final.fail_reason,
+                }
+                for final in todo
+            ]
+            result = await conn.execute(statement, rows)
+            if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
+                raise RuntimeError("a locked job changed under its final write")
+            stored: dict[int, Job] = {}
+            for chunk in chunks([final.job_id for final in todo]):
+                query = select(jobs).where(jobs.c.id.in_(chunk))
+                stored.update(
+                    (job.id, job) for job in map(_job, (await conn.execute(query)).mappings().all())
+                )
+        return [stored[final.job_id] for final in todo]
+
     async def reopen(self, job_id: int, *, prompt: str, at: float) -> bool:
         values = {"status": JobStatus.PENDING.value, "prompt": prompt, "updated_at": at}
         return await self._update(job_id, values, only_if=[JobStatus.MODAL])
@@ -280,6 +361,11 @@ class SqlJobStore:
         async with self._scope.write() as conn:
             result = await conn.execute(statement)
         return result.rowcount == 1
+
+
+def chunks(items: Sequence[_T], size: int = IN_CHUNK) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _not_final() -> list[ColumnElement[bool]]:

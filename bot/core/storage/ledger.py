@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import RowMapping, func, insert, select, update
+from sqlalchemy import RowMapping, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.models import ChargeState, LedgerEntry, LedgerReason, Wallet
 from bot.core.storage.engine import Scope
+from bot.core.storage.jobs import chunks
 from bot.core.storage.schema import job_charges, ledger, redeem_codes, wallets
 
 
@@ -97,6 +98,82 @@ class SqlLedgerStore:
             delta = amount if refunded else 0
             await _entry(conn, user_id, reason, delta, -amount, job_id=job_id, at=at)
         return True
+
+    async def release_many(
+        self, releases: Sequence[tuple[int, ChargeState]], *, at: float
+    ) -> set[int]:
+        """`_release` for many jobs: the reservations still held (locked), their claims
+        in one batch, each wallet changed once by its jobs' sum, and the ledger entries
+        (the same as one `_release` each would write, in the order given) in one batch."""
+        wanted: dict[int, ChargeState] = {}
+        for job_id, state in releases:
+            if state not in (ChargeState.SETTLED, ChargeState.REFUNDED):
+                raise ValueError(f"{state} is not a release")
+            wanted.setdefault(job_id, state)
+        if not wanted:
+            return set()
+        async with self._scope.write() as conn:
+            held: dict[int, tuple[int, int]] = {}  # job id -> (user id, amount)
+            for chunk in chunks(list(wanted)):
+                query = (
+                    select(job_charges.c.job_id, job_charges.c.user_id, job_charges.c.amount)
+                    .where(
+                        job_charges.c.job_id.in_(chunk),
+                        job_charges.c.state == ChargeState.RESERVED.value,
+                    )
+                    .order_by(job_charges.c.job_id)
+                    .with_for_update()
+                )
+                for job_id, user_id, amount in (await conn.execute(query)).all():
+                    held[int(job_id)] = (int(user_id), int(amount))
+            if not held:
+                return set()
+            claimed = [(job_id, state) for job_id, state in wanted.items() if job_id in held]
+            result = await conn.execute(
+                update(job_charges)
+                .where(
+                    job_charges.c.job_id == bindparam("b_job_id"),
+                    job_charges.c.state == ChargeState.RESERVED.value,
+                )
+                .values(state=bindparam("b_state"), updated_at=at),
+                [{"b_job_id": job_id, "b_state": state.value} for job_id, state in claimed],
+            )
+            if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(claimed):
+                raise RuntimeError("a locked reservation changed under its release")
+            moves: dict[int, tuple[int, int]] = {}  # user id -> (reserved -, available +)
+            entries = []
+            for job_id, state in claimed:
+                user_id, amount = held[job_id]
+                refunded = state is ChargeState.REFUNDED
+                delta = amount if refunded else 0
+                less, more = moves.get(user_id, (0, 0))
+                moves[user_id] = (less + amount, more + delta)
+                reason = LedgerReason.REFUND if refunded else LedgerReason.SETTLE
+                entries.append(
+                    {
+                        "user_id": user_id,
+                        "reason": reason.value,
+                        "delta": delta,
+                        "held": -amount,
+                        "job_id": job_id,
+                        "admin_id": None,
+                        "created_at": at,
+                    }
+                )
+            await conn.execute(
+                update(wallets)
+                .where(wallets.c.user_id == bindparam("b_user_id"))
+                .values(
+                    reserved=wallets.c.reserved - bindparam("b_less"),
+                    available=wallets.c.available + bindparam("b_more"),
+                ),
+                [
+                    {"b_user_id": user_id, "b_less": less, "b_more": more}
+                    for user_id, (less, more) in sorted(moves.items())
+                ],
+            )
+            await conn.execute(insert(ledger), entries)
+        return {job_id for job_id, _ in claimed}
 
     async def charge_state(self, job_id: int) -> ChargeState | None:
         async with self._scope.read() as conn:
