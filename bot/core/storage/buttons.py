@@ -64,10 +64,10 @@ async def _insert_many(
     drivers are positional (qmark, $n) and no column needs a bind processor."""
     compiled = insert(job_buttons).compile(dialect=conn.dialect, column_keys=list(_COLUMNS))
     if not compiled.positional or tuple(compiled.positiontup or ()) != _COLUMNS:
-        await conn.execute(
-            insert(job_buttons), [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+        # Only SQLite and PostgreSQL are supported; both are tested on the fast path.
+        raise RuntimeError(
+            f"{conn.dialect.name}: the batched button insert needs a positional driver"
         )
-        return
     await conn.exec_driver_sql(str(compiled), rows)
 
 
