@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 import httpx
@@ -154,18 +155,23 @@ def build_core(
     )
 
 
-def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> App:
-    health = AggregatorHealth()
-    metrics = BotMetrics()
-    client = MJClient(
+def aggregator_client(settings: Settings, http: httpx.AsyncClient, **extra: Any) -> MJClient:
+    """The aggregator client as the settings describe it (`extra`: observer, retry)."""
+    return MJClient(
         http,
         base_url=settings.api_root,
         api_key=settings.mj_api_key,
         auth_style=settings.mj_auth_style.value,
         speed_mode=settings.mj_speed_mode,
         bot_type=settings.mj_bot_type,
-        observer=health.record,
+        **extra,
     )
+
+
+def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> App:
+    health = AggregatorHealth()
+    metrics = BotMetrics()
+    client = aggregator_client(settings, http, observer=health.record)
     client.add_observer(metrics.aggregator_request)
     limits = JobLimits(
         max_image_bytes=settings.max_image_bytes,

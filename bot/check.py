@@ -28,8 +28,8 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.app import aggregator_client
 from bot.config import Settings
-from bot.core.mj.client import MJClient
 from bot.core.mj.errors import (
     MJAPIError,
     MJAuthError,
@@ -123,15 +123,8 @@ async def check_aggregator(settings: Settings) -> CheckResult:
     where = api_place(settings.api_root)
     timeout = httpx.Timeout(settings.request_timeout_seconds, connect=CONNECT_TIMEOUT_SECONDS)
     async with httpx.AsyncClient(timeout=timeout) as http:
-        client = MJClient(
-            http,
-            base_url=settings.api_root,
-            api_key=settings.mj_api_key,
-            auth_style=settings.mj_auth_style.value,
-            speed_mode=settings.mj_speed_mode,
-            bot_type=settings.mj_bot_type,
-            retry=RetryPolicy(attempts=1),  # one question, one answer
-        )
+        # One question, one answer: no retry.
+        client = aggregator_client(settings, http, retry=RetryPolicy(attempts=1))
         try:
             await client.list_by_condition([PROBE_TASK_ID])
         except MJError as exc:
