@@ -4,6 +4,7 @@ remix and the V buttons' variation strength. What a user gives on a command wins
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -15,6 +16,8 @@ from bot.core.ports import PreferenceStore
 from bot.core.validation import Rejection, RequestRejectedError
 
 MAX_SUFFIX_CHARS = 200
+CACHE_SECONDS = 30.0  # how stale another process's change may be seen here
+CACHE_USERS = 10_000
 
 
 class VariationStrength(StrEnum):
@@ -70,14 +73,40 @@ class PreferenceChange:
 
 
 class Preferences:
-    def __init__(self, store: PreferenceStore, *, clock: Callable[[], float] = time.time) -> None:
+    """Read before every command's acknowledgement, so kept in memory for a short while:
+    a change made here is seen at once, one made by another process within `ttl`."""
+
+    def __init__(
+        self,
+        store: PreferenceStore,
+        *,
+        clock: Callable[[], float] = time.time,
+        ttl: float = CACHE_SECONDS,
+        capacity: int = CACHE_USERS,
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._ttl = ttl
+        self._capacity = capacity
+        self._cache: OrderedDict[int, tuple[float, UserPreferences]] = OrderedDict()
 
     async def of(self, user_id: int) -> UserPreferences:
-        return await self._store.get(user_id) or UserPreferences(user_id=user_id)
+        cached = self._cache.get(user_id)
+        if cached is not None and self._clock() - cached[0] < self._ttl:
+            self._cache.move_to_end(user_id)
+            return cached[1]
+        prefs = await self._store.get(user_id) or UserPreferences(user_id=user_id)
+        self._remember(prefs)
+        return prefs
+
+    def _remember(self, prefs: UserPreferences) -> None:
+        self._cache[prefs.user_id] = (self._clock(), prefs)
+        self._cache.move_to_end(prefs.user_id)
+        while len(self._cache) > self._capacity:
+            self._cache.popitem(last=False)
 
     async def change(self, user_id: int, change: PreferenceChange) -> UserPreferences:
+        self._cache.pop(user_id, None)  # change what is stored, not a cached copy
         current = await self.of(user_id)
         updates: dict[str, object] = {}
         if change.mode is not None:
@@ -100,6 +129,7 @@ class Preferences:
         if new != current:
             # Only the fields changed: two quick clicks on different buttons both count.
             await self._store.put(new, at=self._clock(), only=frozenset(updates))
+            self._cache.pop(user_id, None)  # read back next time: other fields may differ
         return new
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 
 import pytest
 
 from bot.core.mj.schemas import BotType, SpeedMode
+from bot.core.ports import PreferenceStore
 from bot.core.preferences import (
     MAX_SUFFIX_CHARS,
     PreferenceChange,
@@ -75,3 +77,39 @@ async def test_two_changes_at_once_both_count(any_storage: SqlStorage) -> None:
     )
     reset = await preferences.change(3, PreferenceChange(clear_variation=True))
     assert reset.variation is None and reset.private
+
+
+class CountingStore:
+    """The real store, counting its reads."""
+
+    def __init__(self, store: PreferenceStore) -> None:
+        self._store = store
+        self.reads = 0
+
+    async def get(self, user_id: int) -> UserPreferences | None:
+        self.reads += 1
+        return await self._store.get(user_id)
+
+    async def put(
+        self, preferences: UserPreferences, *, at: float, only: Collection[str] | None = None
+    ) -> None:
+        await self._store.put(preferences, at=at, only=only)
+
+
+async def test_preferences_are_read_once_then_kept_for_a_while(storage: SqlStorage) -> None:
+    now = [1000.0]
+    store = CountingStore(storage.preferences)
+    preferences = Preferences(store, clock=lambda: now[0], ttl=30.0)
+    for _ in range(5):  # every command reads them before its acknowledgement
+        assert not (await preferences.of(4)).private
+    assert store.reads == 1
+
+    await preferences.change(4, PreferenceChange(private=True))
+    assert (await preferences.of(4)).private  # a change here is seen at once
+
+    # Another process changes them: seen once the cached copy is older than the ttl.
+    other = Preferences(storage.preferences, clock=lambda: now[0])
+    await other.change(4, PreferenceChange(private=False))
+    assert (await preferences.of(4)).private
+    now[0] += 31
+    assert not (await preferences.of(4)).private
