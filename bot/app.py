@@ -10,7 +10,7 @@ import ipaddress
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -213,11 +213,15 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
     operator_alerts = OperatorAlerts(
         health, sender.send, stats=stats, quota=client.billing_quota, meta=storage.meta
     )
+
+    def download(url: str, limit: int) -> Awaitable[bytes]:
+        return client.download(url, max_bytes=limit)
+
     publisher = Publisher(
         MessageDelivery(bot, storage.jobs),
         storage.jobs,
         storage.buttons,
-        lambda url, limit: client.download(url, max_bytes=limit),
+        download,
         interval=settings.edit_interval_seconds,
         on_edit=metrics.edit_delivered,
     )
@@ -255,7 +259,6 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
     editor = None
     if links is not None:
         results = EditorResults(bot, MessageDelivery(bot, storage.jobs), publisher)
-        download = lambda url, limit: client.download(url, max_bytes=limit)  # noqa: E731
         editor = EditorSite(links, core.presses, download, results)
     web = (
         build_web(settings, metrics, checks, push=inbox, editor=editor) if settings.listen else None
