@@ -27,6 +27,7 @@ from bot.core.credits import Credits
 from bot.core.editor_links import EditorLinks
 from bot.core.health import AggregatorHealth, OperatorAlerts
 from bot.core.history import JobHistory
+from bot.core.job_log import log_job_event
 from bot.core.jobs import JobService
 from bot.core.lifecycle import JobLifecycle
 from bot.core.limits import Limits
@@ -130,6 +131,7 @@ def build_core(
         clock=clock,
     )
     lifecycle.subscribe(tracker.on_job_event)
+    lifecycle.subscribe(log_job_event)  # one line per status change, with its ids
     hooks = PushHooks(storage.jobs, public_base) if public_base else None
     starter = JobStarter(lifecycle, hooks=hooks)
     preferences = Preferences(storage.preferences, clock=clock)

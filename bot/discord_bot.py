@@ -79,6 +79,10 @@ class MJBot(commands.Bot):
         await self._first_seen(interaction)
         return True
 
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("logged in as %s (%d) in %d servers", self.user, self.user.id, len(self.guilds))
+
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         # Commands are seen by the tree's check. A button's callback runs beside this
         # listener: opening a wallet is idempotent, and a job opens its payer's wallet too.

@@ -107,6 +107,7 @@ def _plain(value: Any) -> Any:
 
 
 LOG_FORMATS = ("text", "json")
+OWN_LOGGERS = ("bot", "cogs")
 
 
 def configure_logging(level: str, secrets: Iterable[str], log_format: str = "text") -> None:
@@ -125,7 +126,14 @@ def configure_logging(level: str, secrets: Iterable[str], log_format: str = "tex
     handler.addFilter(redactor)
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    # DEBUG is for the bot's own loggers: the libraries' debug output (aiosqlite, the
+    # gateway's raw events, which hold interaction tokens) stays off.
+    root.setLevel(max(logging.getLevelName(level), logging.INFO))
+    for own in OWN_LOGGERS:
+        logging.getLogger(own).setLevel(level)
+    # discord.py's HTTP and gateway chatter (rate-limit buckets, heartbeats, RESUMEs).
+    for noisy in ("discord.http", "discord.gateway", "discord.client", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     # httpx logs every request at INFO; the tracker polls often.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
