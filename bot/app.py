@@ -110,6 +110,7 @@ def build_core(
     poll_interval: float,
     deadline_seconds: float,
     queue_interval: float = QUEUE_SECONDS,
+    queued_poll_interval: float | None = None,
     admission: Admission | None = None,
     public_base: str | None = None,
     clock: Callable[[], float] = time.time,
@@ -128,6 +129,7 @@ def build_core(
         poll_interval=poll_interval,
         deadline_seconds=deadline_seconds,
         queue_interval=queue_interval,
+        queued_poll_interval=queued_poll_interval,
         clock=clock,
     )
     lifecycle.subscribe(tracker.on_job_event)

@@ -1,8 +1,17 @@
 """Tracker: follows every unfinished job in one loop with batched aggregator queries.
 
-Each tick asks `list-by-condition` once for all tracked tasks (the client splits it into
-chunks of 100), falls back to per-task fetch where the server lacks that endpoint or leaves
-an id out, and hands every answer to the job lifecycle in one transaction.
+Each tick asks `list-by-condition` once for the tracked tasks that are due (in chunks of
+100 ids, up to `LIST_CONCURRENCY` chunks at a time), falls back to per-task fetch where the
+server lacks that endpoint or leaves an id out, and hands every answer to the job lifecycle
+in one transaction.
+
+Polling adapts to what is worth asking: a task every job of which is still queued (WAITING:
+the aggregator's NOT_START, SUBMITTED or a relay's blank status) is asked only every
+`queued_poll_interval` seconds, a running one every tick. When the aggregator refuses a
+poll (429 or 5xx, after the client's own retries) the tracker waits before polling again:
+the `Retry-After` it gave, else the poll interval doubled per refusal in a row, both capped
+at `max_backoff`; a poll it answers ends the streak. Only polling waits: submits, button
+presses and Discord edits never go through the tracker.
 
 Jobs told a queue position at submit ("2 ahead") have it refreshed from the aggregator's
 queue (`task/queue`, novicezk/plus), at most every `queue_interval` seconds, in the same
@@ -27,8 +36,13 @@ from collections.abc import Callable, Iterable
 
 from bot.core.events import Cause, JobEvent
 from bot.core.lifecycle import JobLifecycle
-from bot.core.mj.client import MJClient
-from bot.core.mj.errors import MJEndpointUnsupportedError, MJError
+from bot.core.mj.client import LIST_CHUNK_SIZE, MJClient
+from bot.core.mj.errors import (
+    MJEndpointUnsupportedError,
+    MJError,
+    MJRateLimitedError,
+    MJServerError,
+)
 from bot.core.mj.schemas import Task, TaskStatus
 from bot.core.models import Job, JobStatus, ResultButton, TaskUpdate
 from bot.core.ports import JobStore
@@ -38,6 +52,9 @@ from bot.core.queued import QUEUE_SECONDS, QueueWatch
 log = logging.getLogger(__name__)
 
 FETCH_CONCURRENCY = 8
+LIST_CONCURRENCY = 4  # list-by-condition chunks of one tick in flight at once
+QUEUED_POLL_FACTOR = 3.0  # queued tasks are asked every this many poll intervals
+MAX_BACKOFF_SECONDS = 60.0  # the longest a refused poll (429, 5xx) holds polling back
 SWEEP_SECONDS = 60.0  # how often jobs nobody follows (modals, unconfirmed submits) are checked
 
 _STATUS_OF_TASK = {
@@ -81,6 +98,8 @@ class Tracker:
         deadline_seconds: float = 3600.0,
         queue_interval: float = QUEUE_SECONDS,
         pushed_poll_interval: float = PUSHED_POLL_SECONDS,
+        queued_poll_interval: float | None = None,
+        max_backoff: float = MAX_BACKOFF_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
@@ -99,6 +118,17 @@ class Tracker:
         # every `pushed_poll_interval` seconds (a push can be lost, relays drop hooks).
         self._pushed: dict[str, float] = {}
         self._pushed_poll_interval = pushed_poll_interval
+        # Other tasks -> when they were last asked about: queued ones wait between polls.
+        self._polled_at: dict[str, float] = {}
+        self._queued_poll_interval = (
+            poll_interval * QUEUED_POLL_FACTOR
+            if queued_poll_interval is None
+            else queued_poll_interval
+        )
+        # Backoff after refused polls (429, 5xx): no poll before `_backoff_until`.
+        self._max_backoff = max_backoff
+        self._refusals = 0  # polls refused in a row
+        self._backoff_until = float("-inf")
         # Final pushes are confirmed by a fetch, one at a time per task; a push that
         # arrived while one was running gets its answer only if it started after it.
         self._confirming: dict[str, asyncio.Lock] = {}
@@ -159,6 +189,11 @@ class Tracker:
     def is_tracking(self, job_id: int) -> bool:
         return any(job_id in jobs for jobs in self._tracked.values())
 
+    @property
+    def backoff_remaining(self) -> float:
+        """Seconds until polling resumes after refused polls; 0 when not backing off."""
+        return max(0.0, self._backoff_until - self._clock())
+
     # ---------------------------------------------------------------- polling
 
     async def sweep_stale(self) -> list[Job]:
@@ -198,36 +233,77 @@ class Tracker:
         task_ids = list(self._tracked)
         if not task_ids:
             return
-        polled = self._due(task_ids)
         try:
-            tasks = await self._query(polled) if polled else []
-            if tasks is not None:
-                answered = [task for task in tasks if task.id in self._tracked]
-                seen = {task.id for task in answered}
-                missing = [task_id for task_id in polled if task_id not in seen]
-                if missing:
-                    answered += await self._fetch_each(missing)
-                positions = await self._queue.positions(self._queued(answered))
-                async with self._applying:
-                    await self._apply(answered, positions)
+            if self._clock() < self._backoff_until:
+                return  # the aggregator asked us to wait (429) or is failing (5xx)
+            polled = self._due(task_ids)
+            if not polled:
+                return
+            refused: list[MJError] = []
+            tasks, unasked = await self._query(polled, refused)
+            answered = [task for task in tasks if task.id in self._tracked]
+            seen = {task.id for task in answered}
+            missing = [t for t in polled if t not in seen and t not in unasked]
+            if missing:
+                answered += await self._fetch_each(missing, refused)
+            self._note_refusals(refused)
+            positions = await self._queue.positions(self._queued(answered))
+            async with self._applying:
+                await self._apply(answered, positions)
         finally:
             await self._expire_overdue(task_ids)  # deadlines hold whatever went wrong
 
     def _due(self, task_ids: list[str]) -> list[str]:
-        """The tasks this tick asks about: all but those pushed to us and polled less
-        than `pushed_poll_interval` ago."""
+        """The tasks this tick asks about: every running one; one pushed to us if last
+        polled `pushed_poll_interval` ago, one still queued `queued_poll_interval` ago."""
         now = self._clock()
         for task_id in [t for t in self._pushed if t not in self._tracked]:
             del self._pushed[task_id]
+        for task_id in [t for t in self._polled_at if t not in self._tracked]:
+            del self._polled_at[task_id]
         for task_id in [t for t in self._confirmed if t not in self._tracked]:
             del self._confirmed[task_id]
             self._confirming.pop(task_id, None)
-        every = self._pushed_poll_interval
-        due = [t for t in task_ids if t not in self._pushed or now - self._pushed[t] >= every]
-        for task_id in due:
+        due: list[str] = []
+        for task_id in task_ids:
             if task_id in self._pushed:
-                self._pushed[task_id] = now
+                if now - self._pushed[task_id] >= self._pushed_poll_interval:
+                    self._pushed[task_id] = now
+                    due.append(task_id)
+                continue
+            queued = all(job.status is JobStatus.WAITING for job in self._tracked[task_id].values())
+            every = self._queued_poll_interval if queued else 0.0
+            if now - self._polled_at.get(task_id, float("-inf")) >= every:
+                self._polled_at[task_id] = now
+                due.append(task_id)
         return due
+
+    def _note_refusals(self, refused: list[MJError]) -> None:
+        """After a poll: back off if the aggregator refused any of it (429, 5xx), waiting
+        its `Retry-After` if it gave one, else the poll interval doubled per refused poll
+        in a row (both capped); a poll it answered throughout ends the streak. Logged
+        once as a streak starts and once as it ends, never per tick."""
+        if not refused:
+            if self._refusals:
+                log.info("aggregator answers polls again after %d refused", self._refusals)
+            self._refusals = 0
+            return
+        self._refusals += 1
+        hints = [
+            exc.retry_after
+            for exc in refused
+            if isinstance(exc, MJRateLimitedError) and exc.retry_after is not None
+        ]
+        doubled = self._poll_interval * 2.0 ** min(self._refusals, 30)
+        delay = min(max(hints) if hints else doubled, self._max_backoff)
+        self._backoff_until = self._clock() + delay
+        if self._refusals == 1:
+            log.warning(
+                "aggregator refused polling (%s); polling waits %.1f s, then backs off "
+                "until it answers",
+                refused[0],
+                delay,
+            )
 
     async def apply_pushed(self, task: Task) -> bool:
         """A task pushed to its hook (the secret checked), applied to its jobs like a
@@ -263,19 +339,47 @@ class Tracker:
             self._confirmed[task_id] = (started, answer)
             return answer
 
-    async def _query(self, task_ids: list[str]) -> list[Task] | None:
-        """All tasks in one batched query; None when the aggregator could not be asked."""
+    async def _query(
+        self, task_ids: list[str], refused: list[MJError]
+    ) -> tuple[list[Task], set[str]]:
+        """All tasks in one batched query, its chunks of 100 ids sent concurrently (at
+        most `LIST_CONCURRENCY` at a time): the answers, and the ids of the chunks the
+        aggregator could not be asked about (not fetched one by one either: a failing
+        aggregator is not asked more). Refusals (429, 5xx) are added to `refused`."""
         if not self._list_supported:
-            return []  # everything counts as missing and is fetched alone
-        try:
-            return await self._client.list_by_condition(task_ids)
-        except MJEndpointUnsupportedError:
-            log.warning("aggregator has no list-by-condition; fetching tasks one by one")
-            self._list_supported = False
-            return []
-        except MJError as exc:
-            log.warning("polling %d tasks failed: %s", len(task_ids), exc)
-            return None
+            return [], set()  # everything counts as missing and is fetched alone
+        chunks = [
+            task_ids[start : start + LIST_CHUNK_SIZE]
+            for start in range(0, len(task_ids), LIST_CHUNK_SIZE)
+        ]
+        gate = asyncio.Semaphore(LIST_CONCURRENCY)
+
+        async def ask(chunk: list[str]) -> list[Task]:
+            async with gate:
+                return await self._client.list_by_condition(chunk)
+
+        results = await asyncio.gather(*(ask(chunk) for chunk in chunks), return_exceptions=True)
+        tasks: list[Task] = []
+        unasked: set[str] = set()
+        failures: list[MJError] = []
+        for chunk, result in zip(chunks, results, strict=True):
+            if isinstance(result, MJEndpointUnsupportedError):
+                if self._list_supported:
+                    log.warning("aggregator has no list-by-condition; fetching tasks one by one")
+                self._list_supported = False  # this chunk counts as missing: fetched alone
+            elif isinstance(result, MJError):
+                unasked.update(chunk)
+                failures.append(result)
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                tasks += result
+        refusals = [exc for exc in failures if _is_refusal(exc)]
+        refused += refusals
+        if len(refusals) < len(failures):  # refusals are logged once per backoff streak
+            other = next(exc for exc in failures if not _is_refusal(exc))
+            log.warning("polling %d tasks failed: %s", len(unasked), other)
+        return tasks, unasked
 
     def _queued(self, tasks: list[Task]) -> set[str]:
         """Tasks the poll found not started whose jobs were told a queue position."""
@@ -286,7 +390,10 @@ class Tracker:
             and any(job.queue_position for job in self._tracked.get(task.id, {}).values())
         }
 
-    async def _fetch_each(self, task_ids: Iterable[str]) -> list[Task]:
+    async def _fetch_each(
+        self, task_ids: Iterable[str], refused: list[MJError] | None = None
+    ) -> list[Task]:
+        """Each task fetched alone; refusals (429, 5xx) go to `refused` if given."""
         gate = asyncio.Semaphore(FETCH_CONCURRENCY)
 
         async def fetch(task_id: str) -> Task | None:
@@ -294,7 +401,10 @@ class Tracker:
                 try:
                     return await self._client.fetch(task_id)
                 except MJError as exc:
-                    log.warning("fetching task %s failed: %s", task_id, exc)
+                    if refused is not None and _is_refusal(exc):
+                        refused.append(exc)  # logged once per backoff streak
+                    else:
+                        log.warning("fetching task %s failed: %s", task_id, exc)
                     return None
 
         results = await asyncio.gather(*(fetch(task_id) for task_id in task_ids))
@@ -366,3 +476,8 @@ class Tracker:
             await self._client.cancel(task_id)
         except MJError as exc:
             log.info("could not cancel overdue task %s: %s", task_id, exc)
+
+
+def _is_refusal(exc: MJError) -> bool:
+    """The aggregator is overloaded or limiting us: 429 or 5xx. Polling backs off."""
+    return isinstance(exc, MJRateLimitedError | MJServerError)

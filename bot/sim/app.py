@@ -30,6 +30,7 @@ MODE_PREFIXES: dict[str, str | None] = {
     "/mj-turbo": "TURBO",
 }
 _INVALID_TOKEN = {"error": {"message": "invalid token", "type": "new_api_error"}}
+_RATE_LIMITED = {"error": {"message": "rate limit exceeded", "type": "new_api_error"}}
 _HTML_ERROR = "<html><head><title>502 Bad Gateway</title></head><body>bad gateway</body></html>"
 
 _dumps = functools.partial(json.dumps, ensure_ascii=False)  # real servers send raw UTF-8
@@ -38,6 +39,14 @@ RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def json_response(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=_dumps)
+
+
+def _too_many_requests(retry_after: float | None) -> web.Response:
+    """429 as new-api answers an exhausted group, `Retry-After` in seconds if given."""
+    headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}
+    response = json_response(_RATE_LIMITED, 429)
+    response.headers.update(headers)
+    return response
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,8 @@ class MjRoutes:
                 return json_response(_INVALID_TOKEN, 401)
             if faults.take("http_500", scope):
                 return web.Response(status=500, text="500 Internal Server Error")
+            if faults.take("rate_limited", scope):
+                return _too_many_requests(faults.retry_after)
             if faults.take("invalid_json", scope):
                 return web.Response(text=_HTML_ERROR, content_type="text/html")
             if not self._authorized(request):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 SCOPES = ("all", "submit", "query")
-COUNTERS = ("http_500", "timeouts", "invalid_json", "unauthorized")
+COUNTERS = ("http_500", "rate_limited", "timeouts", "invalid_json", "unauthorized")
 _BOOLS = (
     "queue_full",
     "fail_midway",
@@ -33,6 +33,8 @@ _LOCK = threading.Lock()
 @dataclass
 class Faults:
     http_500: int = 0  # next N requests in scope answer HTTP 500
+    rate_limited: int = 0  # next N requests in scope answer HTTP 429 (with Retry-After)
+    retry_after: float | None = 2.0  # the 429's Retry-After in seconds; None: no header
     fault_scope: str = "all"  # which routes the counters apply to: all | submit | query
     timeout_seconds: float = 0.0  # delay used by `timeouts`
     timeouts: int = 0  # next N requests in scope sleep timeout_seconds, then answer normally
@@ -108,6 +110,12 @@ def _coerce(name: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise ValueError("timeout_seconds must be a non-negative number")
         return float(value)
+    if name == "retry_after":
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+        ):
+            raise ValueError("retry_after must be a non-negative number or null")
+        return None if value is None else float(value)
     if name == "queue_position":
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise ValueError("queue_position must be an integer or null")

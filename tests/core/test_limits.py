@@ -55,6 +55,7 @@ def make_core(
         storage,
         limits=JobLimits(owner_only_buttons=False),
         poll_interval=0.01,
+        queued_poll_interval=0.0,  # every step seen: the tracker's clock stands still
         deadline_seconds=600,
         admission=admission,
         clock=clock,

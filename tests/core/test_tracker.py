@@ -61,6 +61,7 @@ def make_tracker(
         storage,
         limits=JobLimits(),
         poll_interval=0.01,
+        queued_poll_interval=0.0,  # every step seen: the tracker's clock stands still
         deadline_seconds=deadline,
         **kwargs,  # type: ignore[arg-type]
     )
@@ -266,7 +267,13 @@ async def test_one_failing_job_does_not_hold_back_the_others(
 ) -> None:
     clock = ManualClock(time.time())
     core = build_core(
-        client, storage, limits=JobLimits(), poll_interval=0.01, deadline_seconds=60, clock=clock
+        client,
+        storage,
+        limits=JobLimits(),
+        poll_interval=0.01,
+        queued_poll_interval=0.0,
+        deadline_seconds=60,
+        clock=clock,
     )
     jobs = [await core.jobs.imagine(ORIGIN, f"cat {i}") for i in range(3)]
     poisoned = jobs[1].id

@@ -134,6 +134,7 @@ class Setup:
             self.lifecycle,
             poll_interval=0.01,
             queue_interval=queue_interval,
+            queued_poll_interval=0.0,  # every tick asks: the tracker's clock mostly stands
             clock=self.clock,
         )
         self.lifecycle.subscribe(self.tracker.on_job_event)

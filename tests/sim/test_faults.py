@@ -164,3 +164,19 @@ async def test_failed_task_cannot_be_acted_on(
         )
     ).json()
     assert answer["code"] == 4 and answer["description"] == "关联任务状态错误"
+
+
+async def test_rate_limited_answers_429_with_retry_after(
+    sim: Simulator, client: httpx.AsyncClient
+) -> None:
+    task_id = await submit(client, IMAGINE, {"prompt": "p"})
+    sim.faults.update({"rate_limited": 2, "retry_after": 7, "fault_scope": "query"})
+    first = await client.get(f"/mj/task/{task_id}/fetch")
+    assert first.status_code == 429 and first.headers["Retry-After"] == "7"
+    sim.faults.retry_after = None
+    second = await client.get(f"/mj/task/{task_id}/fetch")
+    assert second.status_code == 429 and "Retry-After" not in second.headers
+    assert (await client.get(f"/mj/task/{task_id}/fetch")).status_code == 200
+    assert sim.faults.rate_limited == 0
+    with pytest.raises(ValueError):
+        sim.faults.update({"retry_after": -1})
