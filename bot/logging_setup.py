@@ -132,7 +132,7 @@ def configure_logging(level: str, secrets: Iterable[str], log_format: str = "tex
     for own in OWN_LOGGERS:
         logging.getLogger(own).setLevel(level)
     # discord.py's HTTP and gateway chatter (rate-limit buckets, heartbeats, RESUMEs).
-    for noisy in ("discord.http", "discord.gateway", "discord.client", "aiosqlite"):
+    for noisy in ("discord.http", "discord.gateway", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # httpx logs every request at INFO; the tracker polls often.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -45,7 +45,7 @@ def test_debug_is_for_the_bots_own_loggers() -> None:
     finally:
         root.handlers[:], level = saved
         root.setLevel(level)
-        for name in ("bot", "cogs", "discord.http", "discord.gateway", "discord.client"):
+        for name in ("bot", "cogs", "discord.http", "discord.gateway"):
             logging.getLogger(name).setLevel(logging.NOTSET)
         logging.getLogger("aiosqlite").setLevel(logging.NOTSET)
 
