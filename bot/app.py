@@ -343,7 +343,7 @@ async def started(app: App) -> AsyncIterator[App]:
                 await app.web.stop()
             await app.alerts.stop()
             await app.core.tracker.stop()
-            await app.publisher.flush()
+            await app.publisher.flush(within=app.settings.shutdown_grace_seconds)
             await app.publisher.close()
 
 

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(30.0, gt=0, le=300)
     max_image_bytes: int = Field(8 * 1024 * 1024, gt=0)
     edit_interval_seconds: float = Field(5.0, ge=0, le=60)
+    shutdown_grace_seconds: float = Field(10.0, ge=0, le=300)  # in-flight edits at a stop
     button_policy: ButtonPolicy = ButtonPolicy.OWNER
     log_level: str = "INFO"
     log_format: str = "text"  # text, or json: one JSON object per line

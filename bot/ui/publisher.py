@@ -270,13 +270,25 @@ class Publisher:
             log.info("job %d: result image not attached (%s); linking it instead", job.id, exc)
             return None
 
-    async def flush(self) -> None:
-        """Wait until every pending edit has been sent (shutdown and tests)."""
+    async def flush(self, within: float | None = None) -> bool:
+        """Wait until every pending edit has been sent (shutdown and tests), at most
+        `within` seconds; False when some were still pending then (a final state not
+        delivered is sent again at the next start)."""
+        deadline = None if within is None else asyncio.get_running_loop().time() + within
         while tasks := [
             *[s.task for s in self._slots.values() if s.task and not s.task.done()],
             *self._background,
         ]:
-            await asyncio.gather(*tasks, return_exceptions=True)
+            left = None if deadline is None else deadline - asyncio.get_running_loop().time()
+            if left is not None and left <= 0:
+                log.warning(
+                    "%d message edits still pending after the shutdown grace; final states "
+                    "among them are sent again at the next start",
+                    len(tasks),
+                )
+                return False
+            await asyncio.wait(tasks, timeout=left)
+        return True
 
     async def close(self) -> None:
         tasks = [s.task for s in self._slots.values() if s.task is not None]

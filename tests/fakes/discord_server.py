@@ -53,9 +53,19 @@ class FakeDiscord(World):
         self.violations: list[Violation] = []
         self.opened_modals: list[OpenedModal] = []
         self._rate_limits: list[PendingRateLimit] = []
+        self._edits_flowing = asyncio.Event()
+        self._edits_flowing.set()
         self.app = self._build_app()
 
     # -- switches for tests ------------------------------------------------------------
+
+    def stall_edits(self, stalled: bool = True) -> None:
+        """While stalled, every message edit (PATCH) waits without an answer, as when
+        Discord or the network hangs; releasing lets the waiting ones through."""
+        if stalled:
+            self._edits_flowing.clear()
+        else:
+            self._edits_flowing.set()
 
     def expire_token(self, token: str) -> None:
         """Later webhook-route uses of this interaction token answer 401 (50027)."""
@@ -194,6 +204,8 @@ class FakeDiscord(World):
         return app
 
     async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method == "PATCH":
+            await self._edits_flowing.wait()
         match = request.match_info
         resource = None if isinstance(match.route, SystemRoute) else match.route.resource
         canonical = resource.canonical if resource is not None else None
