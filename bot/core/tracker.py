@@ -40,11 +40,10 @@ from bot.core.mj.client import LIST_CHUNK_SIZE, MJClient
 from bot.core.mj.errors import (
     MJEndpointUnsupportedError,
     MJError,
-    MJRateLimitedError,
-    MJServerError,
 )
 from bot.core.mj.schemas import Task, TaskStatus
 from bot.core.models import Job, JobStatus, ResultButton, TaskUpdate
+from bot.core.poll_backoff import PollBackoff, is_refusal
 from bot.core.ports import JobStore
 from bot.core.push import PUSHED_POLL_SECONDS, moves_back
 from bot.core.queued import QUEUE_SECONDS, QueueWatch
@@ -125,10 +124,9 @@ class Tracker:
             if queued_poll_interval is None
             else queued_poll_interval
         )
-        # Backoff after refused polls (429, 5xx): no poll before `_backoff_until`.
-        self._max_backoff = max_backoff
-        self._refusals = 0  # polls refused in a row
-        self._backoff_until = float("-inf")
+        self._backoff = PollBackoff(
+            poll_interval=poll_interval, max_delay=max_backoff, clock=clock
+        )  # after refused polls (429, 5xx)
         # Final pushes are confirmed by a fetch, one at a time per task; a push that
         # arrived while one was running gets its answer only if it started after it.
         self._confirming: dict[str, asyncio.Lock] = {}
@@ -192,7 +190,7 @@ class Tracker:
     @property
     def backoff_remaining(self) -> float:
         """Seconds until polling resumes after refused polls; 0 when not backing off."""
-        return max(0.0, self._backoff_until - self._clock())
+        return self._backoff.remaining
 
     # ---------------------------------------------------------------- polling
 
@@ -234,7 +232,7 @@ class Tracker:
         if not task_ids:
             return
         try:
-            if self._clock() < self._backoff_until:
+            if self._backoff.waiting:
                 return  # the aggregator asked us to wait (429) or is failing (5xx)
             polled = self._due(task_ids)
             if not polled:
@@ -246,7 +244,7 @@ class Tracker:
             missing = [t for t in polled if t not in seen and t not in unasked]
             if missing:
                 answered += await self._fetch_each(missing, refused)
-            self._note_refusals(refused)
+            self._backoff.note(refused)
             positions = await self._queue.positions(self._queued(answered))
             async with self._applying:
                 await self._apply(answered, positions)
@@ -277,33 +275,6 @@ class Tracker:
                 self._polled_at[task_id] = now
                 due.append(task_id)
         return due
-
-    def _note_refusals(self, refused: list[MJError]) -> None:
-        """After a poll: back off if the aggregator refused any of it (429, 5xx), waiting
-        its `Retry-After` if it gave one, else the poll interval doubled per refused poll
-        in a row (both capped); a poll it answered throughout ends the streak. Logged
-        once as a streak starts and once as it ends, never per tick."""
-        if not refused:
-            if self._refusals:
-                log.info("aggregator answers polls again after %d refused", self._refusals)
-            self._refusals = 0
-            return
-        self._refusals += 1
-        hints = [
-            exc.retry_after
-            for exc in refused
-            if isinstance(exc, MJRateLimitedError) and exc.retry_after is not None
-        ]
-        doubled = self._poll_interval * 2.0 ** min(self._refusals, 30)
-        delay = min(max(hints) if hints else doubled, self._max_backoff)
-        self._backoff_until = self._clock() + delay
-        if self._refusals == 1:
-            log.warning(
-                "aggregator refused polling (%s); polling waits %.1f s, then backs off "
-                "until it answers",
-                refused[0],
-                delay,
-            )
 
     async def apply_pushed(self, task: Task) -> bool:
         """A task pushed to its hook (the secret checked), applied to its jobs like a
@@ -374,10 +345,10 @@ class Tracker:
                 raise result
             else:
                 tasks += result
-        refusals = [exc for exc in failures if _is_refusal(exc)]
+        refusals = [exc for exc in failures if is_refusal(exc)]
         refused += refusals
         if len(refusals) < len(failures):  # refusals are logged once per backoff streak
-            other = next(exc for exc in failures if not _is_refusal(exc))
+            other = next(exc for exc in failures if not is_refusal(exc))
             log.warning("polling %d tasks failed: %s", len(unasked), other)
         return tasks, unasked
 
@@ -401,7 +372,7 @@ class Tracker:
                 try:
                     return await self._client.fetch(task_id)
                 except MJError as exc:
-                    if refused is not None and _is_refusal(exc):
+                    if refused is not None and is_refusal(exc):
                         refused.append(exc)  # logged once per backoff streak
                     else:
                         log.warning("fetching task %s failed: %s", task_id, exc)
@@ -476,8 +447,3 @@ class Tracker:
             await self._client.cancel(task_id)
         except MJError as exc:
             log.info("could not cancel overdue task %s: %s", task_id, exc)
-
-
-def _is_refusal(exc: MJError) -> bool:
-    """The aggregator is overloaded or limiting us: 429 or 5xx. Polling backs off."""
-    return isinstance(exc, MJRateLimitedError | MJServerError)
