@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import signal
 import time
@@ -56,12 +55,10 @@ from bot.web.health import (
     GatewayState,
     HealthCheck,
     TrackerLiveness,
-    health_routes,
     tracker_grace,
 )
-from bot.web.metrics_routes import metrics_routes
-from bot.web.push import push_routes
 from bot.web.server import WebServer
+from bot.web.wiring import build_web, web_warnings
 from cogs.account import Account
 from cogs.admin import Admin
 from cogs.blend import Blend
@@ -268,57 +265,6 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         build_web(settings, metrics, checks, push=inbox, editor=editor) if settings.listen else None
     )
     return App(settings, core, publisher, bot, sender, operator_alerts, metrics, web)
-
-
-def build_web(
-    settings: Settings,
-    metrics: BotMetrics,
-    checks: HealthCheck,
-    *,
-    push: PushInbox | None = None,
-    editor: EditorSite | None = None,
-) -> WebServer:
-    """The web server and its routes (each feature adds its own here)."""
-    assert settings.listen is not None
-    host, port = settings.listen
-    server = WebServer(host, port)
-    server.add_routes(health_routes(checks))  # /healthz
-    server.add_routes(metrics_routes(metrics))  # /metrics
-    if push is not None:
-        server.add_routes(push_routes(push))  # /push/{job}/{secret}: notifyHook callbacks
-    if editor is not None:
-        server.add_routes(editor.routes())  # /editor/{token}: the Vary (Region) editor
-        server.app.on_cleanup.append(editor.close)
-    return server
-
-
-def web_warnings(settings: Settings) -> list[str]:
-    """What to warn the operator about, at start, in PUBLIC_URL and WEB_LISTEN."""
-    url = settings.public_url
-    if url is None:
-        return []
-    warnings = []
-    if settings.listen is None:
-        warnings.append(
-            "PUBLIC_URL is set but WEB_LISTEN is not: no web server answers it, so no "
-            "push callbacks are asked for and Vary (Region) keeps its modal"
-        )
-    if url.scheme == "http" and not _loopback(url.host or ""):
-        warnings.append(
-            "PUBLIC_URL is http:// on a host other than this machine: push secrets and "
-            "editor links travel unencrypted; put a TLS reverse proxy in front (https://)"
-        )
-    return warnings
-
-
-def _loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @asynccontextmanager

@@ -13,12 +13,13 @@ import httpx
 import pytest
 from aiohttp import web
 
-from bot.app import build, started, web_warnings
+from bot.app import build, started
 from bot.config import Settings
 from bot.core.storage import open_storage
 from bot.logging_setup import SecretRedactor
 from bot.sim import SimConfig, running_simulator
 from bot.web.server import WebServer, parse_listen
+from bot.web.wiring import web_warnings
 from tests.e2e.harness import free_port, harness, make_settings, web_settings
 from tests.fakes import running_fake_discord
 
