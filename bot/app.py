@@ -36,9 +36,11 @@ from bot.core.preferences import Preferences
 from bot.core.presses import ButtonPresses
 from bot.core.push import PushHooks, PushInbox
 from bot.core.queued import QUEUE_SECONDS
+from bot.core.recovery import SubmitRecovery
 from bot.core.starter import JobLimits, JobStarter
 from bot.core.stats import StatsService
 from bot.core.storage import SqlStorage, open_storage
+from bot.core.submit_state import SubmitStates
 from bot.core.tracker import Tracker
 from bot.discord_bot import MJBot
 from bot.logging_setup import configure_logging
@@ -119,6 +121,7 @@ def build_core(
     lifecycle = JobLifecycle(storage, gate=admission, clock=clock)
     if admission is not None:
         lifecycle.subscribe_in_transaction_batch(admission.credits.on_job_events)
+    states = SubmitStates(storage.meta)  # every submit's `state`: <instance>:<job id>
     tracker = Tracker(
         client,
         storage.jobs,
@@ -127,12 +130,13 @@ def build_core(
         deadline_seconds=deadline_seconds,
         queue_interval=queue_interval,
         queued_poll_interval=queued_poll_interval,
+        recovery=SubmitRecovery(client, states, lifecycle),
         clock=clock,
     )
     lifecycle.subscribe(tracker.on_job_event)
     lifecycle.subscribe(log_job_event)  # one line per status change, with its ids
     hooks = PushHooks(storage.jobs, public_base) if public_base else None
-    starter = JobStarter(lifecycle, hooks=hooks)
+    starter = JobStarter(lifecycle, hooks=hooks, states=states)
     preferences = Preferences(storage.preferences, clock=clock)
     jobs = JobService(
         client, storage.jobs, lifecycle, starter, preferences=preferences, limits=limits

@@ -22,6 +22,9 @@ GET  /sim/billing  the quota figures;  POST /sim/billing {{"limit_usd": 5}} to c
 Prompt tricks: "sim:fail" fails at ~50%, "sim:stuck" never finishes, "bannedword" -> code 24
 notifyHook: POSTed the task on each status/progress change (the relay flavour strips it;
   fault drop_notify_hook loses every callback)
+Lost submit answers: {{"lose_submit_answers": 1, "lost_answer": "hang"|"drop"}}; the task
+  is found again by its state: POST /mj/task/query {{"state": ...}} or GET /mj/task/list
+  (faults task_query_unsupported / task_list_unsupported answer 404; the relay has neither)
 """
 
 

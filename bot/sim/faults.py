@@ -12,7 +12,15 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 SCOPES = ("all", "submit", "query")
-COUNTERS = ("http_500", "rate_limited", "timeouts", "invalid_json", "unauthorized")
+COUNTERS = (
+    "http_500",
+    "rate_limited",
+    "timeouts",
+    "invalid_json",
+    "unauthorized",
+    "lose_submit_answers",
+)
+LOST_ANSWERS = ("hang", "drop")
 _BOOLS = (
     "queue_full",
     "fail_midway",
@@ -23,6 +31,8 @@ _BOOLS = (
     "result_as_number",
     "billing_unsupported",
     "drop_notify_hook",
+    "task_query_unsupported",
+    "task_list_unsupported",
 )
 
 # One lock for all instances: check-and-decrement must not interleave if a test thread
@@ -54,6 +64,13 @@ class Faults:
     result_as_number: bool = False  # submit `result` as a JSON number
     billing_unsupported: bool = False  # /v1/dashboard/billing/* answer HTTP 404
     drop_notify_hook: bool = False  # notifyHook callbacks are not made (lost, or a relay)
+    # The next N submits make their task, and their answer is lost: "hang" holds the
+    # request unanswered (the client times out, or is killed meanwhile), "drop" closes
+    # the connection without an answer.
+    lose_submit_answers: int = 0
+    lost_answer: str = "hang"
+    task_query_unsupported: bool = False  # POST /mj/task/query answers HTTP 404
+    task_list_unsupported: bool = False  # GET /mj/task/list answers HTTP 404
 
     def take(self, counter: str, scope: str) -> bool:
         """Consume one unit of `counter` if it applies to a route of `scope`."""
@@ -101,6 +118,10 @@ def _coerce(name: str, value: Any) -> Any:
     if name in _BOOLS:
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be a boolean")
+        return value
+    if name == "lost_answer":
+        if value not in LOST_ANSWERS:
+            raise ValueError(f"lost_answer must be one of {', '.join(LOST_ANSWERS)}")
         return value
     if name == "fault_scope":
         if value not in SCOPES:

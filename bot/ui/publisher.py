@@ -33,7 +33,10 @@ DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # Discord's default per-file limit
 FINAL_ATTEMPTS = 4
 UNSHOWN_WINDOW_SECONDS = 86400.0  # at start, re-send final states of the last day
 Downloader = Callable[[str, int], Awaitable[bytes]]
-_SHOWN_CAUSES = frozenset({Cause.TASK, Cause.DEADLINE, Cause.INTERRUPTED, Cause.CANCELLED})
+# RECOVERED: nobody showed the submit (its answer was lost), so the publisher does.
+_SHOWN_CAUSES = frozenset(
+    {Cause.TASK, Cause.DEADLINE, Cause.INTERRUPTED, Cause.CANCELLED, Cause.RECOVERED}
+)
 HANDOVER_LEAD_SECONDS = 120.0  # a private job moves to DMs this long before its token fails
 HANDOVER_SWEEP_SECONDS = 30.0
 MARKED_MEMORY = 10_000
