@@ -19,6 +19,7 @@ from aiohttp.web_urldispatcher import SystemRoute
 
 from . import errors
 from .bodies import BadBody, ParsedBody, read_body
+from .gateway import FakeGateway
 from .models import Auth, FakeMessage, OpenedModal, RequestRecord, Violation
 from .ratelimits import PendingRateLimit
 from .rules import CALLBACK_ROUTE, request_problems
@@ -55,6 +56,7 @@ class FakeDiscord(World):
         self._rate_limits: list[PendingRateLimit] = []
         self._edits_flowing = asyncio.Event()
         self._edits_flowing.set()
+        self.gateway = FakeGateway(self)  # for a bot in another process (python -m bot)
         self.app = self._build_app()
 
     # -- switches for tests ------------------------------------------------------------
@@ -201,6 +203,8 @@ class FakeDiscord(World):
         app[FAKE_KEY] = self
         app.add_routes(routes_interactions.routes)
         app.add_routes(routes_bot.routes)
+        app.router.add_get("/gateway", self.gateway.handle)
+        app.router.add_get("/gateway/", self.gateway.handle)
         return app
 
     async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
