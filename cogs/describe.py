@@ -12,6 +12,7 @@ from bot.core.models import Job
 from bot.ui.attachments import precheck, read_all
 from bot.ui.flow import CommandFlow, JobContext
 from cogs.choices import MODE_HELP, MODEL_HELP, MODELS, MODES, model_of, speed_of
+from cogs.installs import user_installable
 
 
 class Describe(commands.Cog):
@@ -22,7 +23,7 @@ class Describe(commands.Cog):
     @app_commands.command(name="describe", description=_("Get four prompts for an image"))
     @app_commands.describe(image=_("The image to describe"), mode=MODE_HELP, model=MODEL_HELP)
     @app_commands.choices(mode=MODES, model=MODELS)
-    @app_commands.guild_install()
+    @user_installable
     async def describe(
         self,
         interaction: discord.Interaction,

@@ -13,6 +13,7 @@ from bot.core.validation import MAX_PROMPT_CHARS, check_prompt
 from bot.ui.attachments import precheck, read_all
 from bot.ui.flow import CommandFlow, JobContext
 from cogs.choices import MODE_HELP, MODEL_HELP, MODELS, MODES, model_of, speed_of
+from cogs.installs import user_installable
 
 
 class Imagine(commands.Cog):
@@ -28,7 +29,7 @@ class Imagine(commands.Cog):
         image=_("An image to use as an image prompt"),
     )
     @app_commands.choices(mode=MODES, model=MODELS)
-    @app_commands.guild_install()
+    @user_installable
     async def imagine(
         self,
         interaction: discord.Interaction,
