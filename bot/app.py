@@ -46,7 +46,7 @@ from bot.discord_bot import MJBot
 from bot.logging_setup import configure_logging
 from bot.ui.alerts import AlertSender
 from bot.ui.clicks import ClickHandler
-from bot.ui.command_sync import CommandSync, guild_sync_warning
+from bot.ui.command_sync import CommandSync
 from bot.ui.delivery import MessageDelivery
 from bot.ui.editor_link import EditorLinkOffer, EditorResults
 from bot.ui.flow import CommandFlow
@@ -315,8 +315,6 @@ async def run(settings: Settings) -> None:
                 )
             for warning in web_warnings(settings):
                 log.warning("%s", warning)
-            if (sync_warning := guild_sync_warning(settings.discord_guild_id)) is not None:
-                log.warning("%s", sync_warning)
             async with started(build(settings, http, storage)) as app:
                 try:
                     await app.bot.connect()

@@ -53,6 +53,7 @@ class CommandSync:
         guild = discord.Object(id=self._guild_id) if self._guild_id is not None else None
         if guild is not None:
             tree.copy_global_to(guild=guild)
+            log.warning("%s", guild_sync_warning(self._guild_id))
         if self._policy is SyncPolicy.NEVER:
             return False
         key = f"command_tree_sha256:{application_id}:{self._guild_id or 'global'}"
