@@ -10,11 +10,13 @@ import logging
 import time
 from pathlib import Path
 
+import discord
 import pytest
 
 from bot.core.models import JobStatus, MessageKind
 from bot.sim import SimConfig
 from tests.e2e.harness import Harness, harness
+from tests.fakes import InteractionFactory
 
 USER = 7301
 GLOBAL = {"discord_guild_id": None}  # user installs see global commands only
@@ -92,6 +94,12 @@ async def test_imagine_where_the_bot_is_not_goes_through_the_token_and_buttons_w
         assert upscale.attachments and upscale.channel_id == channel
         await h.app.publisher.flush()
         assert h.fake.message(grid.id).buttons()[0].style == 1  # U1 marked, by the token
+
+        h.fake.expire_token(token)  # later: the grid's own token is dead, a press is not
+        u2 = next(b for b in h.fake.message(grid.id).buttons() if b.label == "U2")
+        late = await h.dispatch(h.factory.button_click(grid, u2.custom_id, user_id=USER))
+        assert (await h.wait_final(late.token)).attachments
+        await h.app.publisher.flush()
         assert h.fake.bot_token_requests_in(channel) == []  # the bot never tried
         assert h.fake.dms_to(USER) == []
         assert h.fake.violations == []
@@ -192,3 +200,21 @@ async def test_with_dms_closed_the_result_waits_in_history(tmp_path: Path) -> No
         assert h.original(shown_token).buttons()
         assert h.fake.bot_token_requests_in(channel) == []
         assert h.fake.violations == []
+
+
+async def test_a_channel_the_bot_cannot_see_is_reached_by_the_token_then_dms(
+    tmp_path: Path,
+) -> None:
+    async with harness(tmp_path, sim_config=SimConfig(step_seconds=0.1)) as h:
+        h.fake.forbid_channel(h.fake.channel_id)
+        blind = InteractionFactory(
+            h.fake, h.bot, app_permissions=discord.Permissions(send_messages=True)
+        )
+        payload = blind.slash_command("imagine", {"prompt": "in the dark"}, user_id=USER)
+        token = (await h.dispatch(payload)).token
+        await h.wait(lambda: "%" in h.original(token).content, "progress")
+        (job,) = await h.jobs()
+        assert job.message.token_only  # guild-installed, but no View Channel here
+        h.fake.expire_token(token)
+        await h.wait(lambda: any(m.attachments for m in h.fake.dms_to(USER)), "the DM")
+        assert h.fake.bot_token_requests_in(h.fake.channel_id) == []
