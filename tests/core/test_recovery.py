@@ -24,12 +24,14 @@ from bot.core.models import (
     JobStatus,
     NewJob,
 )
+from bot.core.png import encode_png
 from bot.core.storage import SqlStorage, open_storage
 from bot.core.submit_state import INSTANCE_KEY
 from bot.sim import ManualClock, Simulator
 from tests.conftest import make_client
-from tests.core.test_credits import ADMIN, make_core, run_until_idle, user
+from tests.core.test_credits import ADMIN, make_core, remix_waiting, run_until_idle, user
 
+PNG = encode_png(16, 16, lambda y: b"\x20\x80\xf0" * 16)
 IMPATIENT = 0.3  # seconds the client waits for a submit's answer
 RECORDED_ONLY = NewJob(JobKind.IMAGINE, user(7), prompt="recorded, never submitted")
 
@@ -72,6 +74,30 @@ async def test_every_submit_carries_the_bots_instance_and_the_job_id(
     async with bot_on(storage, sim, clock) as (again, _):  # a restart keeps the instance
         await again.jobs.imagine(user(7), "after a restart")
     assert sim.records("submit/imagine")[-1].body_json["state"].startswith(f"{instance}:")
+
+
+async def test_blend_describe_and_a_modal_answer_carry_it_too(
+    storage: SqlStorage, sim_clock: ManualClock
+) -> None:
+    async with (
+        httpx.AsyncClient(timeout=5) as http,
+        remix_waiting(storage, sim_clock, http) as remix,
+    ):
+        sim, core = remix.sim, remix.core
+        await core.jobs.answer_modal(remix.variation.id, 7, "the remixed prompt")
+        await remix.accounts.grant(ADMIN, 7, 5)
+        blended = await core.jobs.blend(user(7, 3), [PNG, PNG])
+        described = await core.jobs.describe(user(7, 4), PNG)
+    instance = await storage.meta.get(INSTANCE_KEY)
+    states = {
+        endpoint: [r.body_json["state"] for r in sim.records(f"submit/{endpoint}")]
+        for endpoint in ("modal", "blend", "describe")
+    }
+    assert states == {
+        "modal": [f"{instance}:{remix.variation.id}"],
+        "blend": [f"{instance}:{blended.id}"],
+        "describe": [f"{instance}:{described.id}"],
+    }
 
 
 async def test_a_lost_answer_is_found_by_state_at_start_and_settled_once(
