@@ -24,4 +24,9 @@ INSTALL_TEXT: dict[str, tuple[str, str]] = {
         "你的私信未开启，而机器人不在这里，这条消息几分钟后将不再更新。任务完成后，请用 "
         "/history 或 `/show job:{job}` 查看。",
     ),
+    # /history, for a result that could not be shown on its message nor in the DMs
+    "history.undelivered": (
+        "not delivered: `/show job:{job}` shows it",
+        "未能送达：用 `/show job:{job}` 查看",
+    ),
 }

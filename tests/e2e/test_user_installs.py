@@ -191,7 +191,10 @@ async def test_with_dms_closed_the_result_waits_in_history(tmp_path: Path) -> No
             "history", {}, user_id=USER, channel_id=channel, user_install=True
         )
         shown = h.original((await h.dispatch(history)).token)
-        assert f"**{job.id}**" in shown.content
+        assert (
+            f"**{job.id}**" in shown.content
+            and f"not delivered: `/show job:{job.id}`" in shown.content
+        )
         show = h.factory.slash_command(
             "show", {"job": str(job.id)}, user_id=USER, channel_id=channel, user_install=True
         )
