@@ -68,6 +68,14 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Image {position} is larger than {max_mb} MB.",
         "第 {position} 张图片超过 {max_mb} MB。",
     ),
+    "error.image_too_many_pixels": (
+        "Image {position} has too many pixels (at most {max_mp} megapixels).",
+        "第 {position} 张图片像素过多（最多 {max_mp} 百万像素）。",
+    ),
+    "error.image_damaged": (
+        "Image {position} is damaged or incomplete. Please upload it again.",
+        "第 {position} 张图片已损坏或不完整，请重新上传。",
+    ),
     "error.image_unreadable": (
         "Image {position} could not be downloaded from Discord. Please try again.",
         "无法从 Discord 下载第 {position} 张图片，请重试。",

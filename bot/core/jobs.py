@@ -3,6 +3,7 @@ answer to a job waiting for input; validated here, started through `JobStarter`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from bot.core.lifecycle import JobLifecycle
@@ -67,7 +68,7 @@ class JobService:
     ) -> Job:
         mode, bot_type, prefs = await self.defaults(origin.user_id, mode, bot_type)
         text = check_prompt(prefs.with_suffix(prompt), max_chars=self.limits.max_prompt_chars)
-        checked = check_images(images, max_bytes=self.limits.max_image_bytes)
+        checked = await self._checked(images)
         job = await self._starter.record(
             JobKind.IMAGINE,
             origin,
@@ -94,7 +95,7 @@ class JobService:
     ) -> Job:
         check_image_count(len(images), minimum=BLEND_MIN_IMAGES, maximum=BLEND_MAX_IMAGES)
         mode, bot_type, _ = await self.defaults(origin.user_id, mode, bot_type)
-        checked = check_images(images, max_bytes=self.limits.max_image_bytes)
+        checked = await self._checked(images)
         options = {"dimensions": dimensions.value}
         job = await self._starter.record(JobKind.BLEND, origin, "", mode, bot_type, options=options)
         urls = [to_data_url(image) for image in checked]
@@ -113,7 +114,7 @@ class JobService:
         payer_id: int | None = None,
     ) -> Job:
         mode, bot_type, _ = await self.defaults(origin.user_id, mode, bot_type)
-        (checked,) = check_images([image], max_bytes=self.limits.max_image_bytes)
+        (checked,) = await self._checked([image])
         job = await self._starter.record(
             JobKind.DESCRIBE,
             origin,
@@ -143,6 +144,10 @@ class JobService:
         return await self._starter.submit(job, call)
 
     # ---------------------------------------------------------------- modals
+
+    async def _checked(self, images: Sequence[bytes]) -> list[InputImage]:
+        # Decoding takes milliseconds per megapixel: off the loop, so acks never wait on it.
+        return await asyncio.to_thread(check_images, images, max_bytes=self.limits.max_image_bytes)
 
     async def waiting_job(self, job_id: int, user_id: int) -> Job:
         """The job waiting in MODAL that this user may answer, or a refusal."""

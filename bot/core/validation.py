@@ -1,6 +1,7 @@
 """Checks on user input made before anything reaches the aggregator.
 
-Images are judged by their bytes, never by the content type a client declared.
+Images are judged by their bytes as Pillow decodes them, never by the content type a
+client declared.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
+from bot.core.image_check import MAX_IMAGE_PIXELS, ImageCheckError, ImageProblem, inspect_image
 from bot.core.models import InputImage
 
 MAX_PROMPT_CHARS = 4000
@@ -26,6 +28,8 @@ class Rejection(StrEnum):
     IMAGE_NOT_SUPPORTED = "image_not_supported"
     IMAGE_TOO_LARGE = "image_too_large"
     IMAGE_UNREADABLE = "image_unreadable"
+    IMAGE_TOO_MANY_PIXELS = "image_too_many_pixels"
+    IMAGE_DAMAGED = "image_damaged"
     NOT_OWNER = "not_owner"
     BUTTON_UNKNOWN = "button_unknown"
     BUTTON_UNSUPPORTED = "button_unsupported"
@@ -67,24 +71,6 @@ class RequestRejectedError(Exception):
         super().__init__(f"{reason}: {params}" if params else str(reason))
 
 
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
-
-
-def sniff_image_mime(data: bytes) -> str | None:
-    """The image type the bytes really are (PNG, JPEG, WEBP, GIF), or None."""
-    for signature, mime in _SIGNATURES:
-        if data.startswith(signature):
-            return mime
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def check_prompt(prompt: str, *, max_chars: int = MAX_PROMPT_CHARS) -> str:
     text = prompt.strip()
     if not text:
@@ -108,15 +94,29 @@ def check_declared_size(position: int, size: int, *, max_bytes: int) -> None:
 
 
 def check_images(images: Sequence[bytes], *, max_bytes: int) -> list[InputImage]:
-    """Every image is a real PNG/JPEG/WEBP/GIF within the size cap; positions are 1-based."""
+    """Every image is a whole PNG/JPEG/WEBP/GIF within the size caps, as Pillow decodes
+    it; positions are 1-based. CPU-bound: call it off the event loop."""
     checked = []
     for position, data in enumerate(images, start=1):
         check_declared_size(position, len(data), max_bytes=max_bytes)
-        mime = sniff_image_mime(data)
-        if mime is None:
-            raise RequestRejectedError(Rejection.IMAGE_NOT_SUPPORTED, position=position)
-        checked.append(InputImage(mime=mime, data=data))
+        try:
+            info = inspect_image(data)
+        except ImageCheckError as exc:
+            raise _image_rejection(exc, position) from exc
+        checked.append(InputImage(mime=info.mime, data=data))
     return checked
+
+
+def _image_rejection(error: ImageCheckError, position: int) -> RequestRejectedError:
+    if error.problem is ImageProblem.TOO_MANY_PIXELS:
+        return RequestRejectedError(
+            Rejection.IMAGE_TOO_MANY_PIXELS,
+            position=position,
+            max_mp=f"{MAX_IMAGE_PIXELS / 1_000_000:g}",
+        )
+    if error.problem is ImageProblem.DAMAGED:
+        return RequestRejectedError(Rejection.IMAGE_DAMAGED, position=position)
+    return RequestRejectedError(Rejection.IMAGE_NOT_SUPPORTED, position=position)
 
 
 def to_data_url(image: InputImage) -> str:
