@@ -32,6 +32,9 @@ class MJBot(commands.Bot):
             intents=discord.Intents.default(),
             help_command=None,
             max_ratelimit_timeout=60.0,
+            # The default for every send that names none: text from users and the
+            # aggregator (@everyone, <@id>, <@&id>) never pings anyone.
+            allowed_mentions=discord.AllowedMentions.none(),
         )
         self.command_sync = command_sync
         self._accounts = accounts
