@@ -7,6 +7,7 @@ client declared.
 from __future__ import annotations
 
 import base64
+import unicodedata
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
@@ -72,12 +73,33 @@ class RequestRejectedError(Exception):
 
 
 def check_prompt(prompt: str, *, max_chars: int = MAX_PROMPT_CHARS) -> str:
-    text = prompt.strip()
-    if not text:
+    """The prompt as it is submitted: control characters become spaces, invisible format
+    characters (zero-width spaces, bidi overrides) go, ends trimmed; refused when nothing
+    visible is left or it is too long."""
+    text = clean_text(prompt).strip()
+    if not any(ch.isprintable() and not ch.isspace() and ch != _ZWJ for ch in text):
         raise RequestRejectedError(Rejection.PROMPT_EMPTY)
     if len(text) > max_chars:
         raise RequestRejectedError(Rejection.PROMPT_TOO_LONG, max=max_chars, length=len(text))
     return text
+
+
+_ZWJ = "\u200d"  # kept: it joins emoji (👩‍🎨), which prompts may use
+
+
+def clean_text(text: str) -> str:
+    """User text without control characters (as spaces, newlines kept) or invisible
+    format characters, which Midjourney cannot read and which hide what a text says."""
+    out = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cc":
+            out.append(ch if ch == "\n" else " ")
+        elif category == "Cf" and ch != _ZWJ:
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def check_image_count(count: int, *, minimum: int, maximum: int) -> None:

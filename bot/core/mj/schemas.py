@@ -85,7 +85,7 @@ class TaskButton(_Wire):
     def _int_or_default(cls, value: Any) -> int:
         try:
             return int(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
             return 2
 
 
@@ -155,7 +155,7 @@ class Task(_Wire):
     def _epoch(cls, value: Any) -> int | None:
         try:
             return int(value) or None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
 
     @property
@@ -175,7 +175,10 @@ class SubmitResponse(_Wire):
     @field_validator("code", mode="before")
     @classmethod
     def _code(cls, value: Any) -> int:
-        return int(value)
+        try:
+            return int(value)
+        except (TypeError, ValueError, OverflowError) as exc:  # null, "", a list, inf...
+            raise ValueError("code is not a number") from exc
 
     @field_validator("description", mode="before")
     @classmethod
