@@ -6,12 +6,15 @@ syncs commands when they changed, routes modal answers, and marks every user as 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 from discord.ext import commands
 
 from bot.core.accounts import Accounts
+from bot.core.validation import Rejection, RequestRejectedError
 from bot.ui.clicks import ClickHandler
 from bot.ui.command_sync import CommandSync
 from bot.ui.components import clickable_job_button
@@ -19,6 +22,7 @@ from bot.ui.replies import answer_error
 
 log = logging.getLogger(__name__)
 
+OWN_CUSTOM_ID_PREFIX = "mj:"
 _SEEN_HERE = (discord.InteractionType.component, discord.InteractionType.modal_submit)
 
 
@@ -40,6 +44,7 @@ class MJBot(commands.Bot):
         self._accounts = accounts
         self._cogs: Sequence[commands.Cog] = ()
         self._clicks: ClickHandler | None = None
+        self._templates: list[re.Pattern[str]] = []  # of every DynamicItem registered
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
         self.tree.interaction_check = self._before_command  # type: ignore[method-assign]
 
@@ -61,6 +66,22 @@ class MJBot(commands.Bot):
         self.add_dynamic_items(clickable_job_button(self._on_button))
         assert self.application_id is not None  # known after login
         await self.command_sync.run(self.tree, self.application_id)
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        super().add_dynamic_items(*items)
+        self._templates += [item.__discord_ui_compiled_template__ for item in items]
+
+    def _is_stray(self, interaction: discord.Interaction) -> bool:
+        """A press on one of the bot's own custom_ids ("mj:...") that no DynamicItem
+        takes: a button of an older version, or a forged one. discord.py would ignore it
+        and the user would see "This interaction failed"."""
+        if interaction.type is not discord.InteractionType.component:
+            return False
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if not custom_id.startswith(OWN_CUSTOM_ID_PREFIX):
+            return False
+        return not any(template.fullmatch(custom_id) for template in self._templates)
 
     async def _on_button(self, interaction: discord.Interaction, job_id: int, route: str) -> None:
         try:
@@ -91,6 +112,8 @@ class MJBot(commands.Bot):
         # listener: opening a wallet is idempotent, and a job opens its payer's wallet too.
         if interaction.type in _SEEN_HERE:
             await self._first_seen(interaction)
+        if self._is_stray(interaction):
+            await answer_error(interaction, RequestRejectedError(Rejection.BUTTON_UNKNOWN))
         if interaction.type is discord.InteractionType.modal_submit:
             try:
                 await self.clicks.on_modal_submit(interaction)

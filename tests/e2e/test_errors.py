@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -47,24 +46,11 @@ async def test_not_an_image_is_refused_privately_before_any_submit(h: Harness) -
     assert h.sim.count("total") == 0
 
 
-async def _private_refusal(h: Harness, inter: Any) -> str:
-    """The refusal the user alone sees, once the public "thinking" placeholder is gone."""
-
-    def refused_and_placeholder_gone() -> bool:
-        original = h.fake.original_response(inter.token)
-        return bool(inter.followup_ids) and (original is None or original.deleted)
-
-    await h.wait(refused_and_placeholder_gone, "the private refusal")
-    refusal = h.fake.message(inter.followup_ids[-1])
-    assert refusal.ephemeral
-    return str(refusal.content)
-
-
 async def test_a_decompression_bomb_is_refused_in_chinese_without_a_submit(h: Harness) -> None:
     bomb = h.fake.host_attachment("bomb.png", declared_png(50_000, 50_000), "image/png")
     options = {"prompt": "a cat"}
     inter = await h.command("imagine", options, attachments={"image": bomb}, locale="zh-CN")
-    assert "像素过多" in await _private_refusal(h, inter)
+    assert "像素过多" in await h.refusal(inter)
     assert h.sim.count("total") == 0 and await h.jobs() == []
 
 
@@ -72,7 +58,7 @@ async def test_a_truncated_picture_is_refused_as_damaged(h: Harness) -> None:
     whole = picture("JPEG", (300, 200), "orange")
     cut = h.fake.host_attachment("cut.jpg", whole[: len(whole) // 2], "image/jpeg")
     inter = await h.command("describe", {}, attachments={"image": cut})
-    assert "damaged or incomplete" in await _private_refusal(h, inter)
+    assert "damaged or incomplete" in await h.refusal(inter)
     assert h.sim.count("total") == 0 and await h.jobs() == []
 
 
