@@ -48,6 +48,7 @@ from bot.ui.command_sync import CommandSync
 from bot.ui.delivery import MessageDelivery
 from bot.ui.editor_link import EditorLinkOffer, EditorResults
 from bot.ui.flow import CommandFlow
+from bot.ui.login import log_in
 from bot.ui.publisher import Publisher
 from bot.web.editor import EditorSite
 from bot.web.health import (
@@ -273,7 +274,7 @@ async def started(app: App) -> AsyncIterator[App]:
     and re-send what a previous run did not deliver; on the way out stop all of that,
     send pending edits, close."""
     async with app.bot:
-        await app.bot.login(app.settings.discord_token.get_secret_value())
+        await log_in(app.bot, app.settings.discord_token.get_secret_value())
         await app.core.tracker.start()
         app.publisher.start()
         app.alerts.start(app.operator_alerts)

@@ -45,6 +45,7 @@ class MJBot(commands.Bot):
         self._cogs: Sequence[commands.Cog] = ()
         self._clicks: ClickHandler | None = None
         self._templates: list[re.Pattern[str]] = []  # of every DynamicItem registered
+        self._set_up = False
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
         self.tree.interaction_check = self._before_command  # type: ignore[method-assign]
 
@@ -61,9 +62,12 @@ class MJBot(commands.Bot):
         return self._clicks
 
     async def setup_hook(self) -> None:
-        for cog in self._cogs:
-            await self.add_cog(cog)
-        self.add_dynamic_items(clickable_job_button(self._on_button))
+        # Runs again when a login is retried after failing in here (command sync).
+        if not self._set_up:
+            for cog in self._cogs:
+                await self.add_cog(cog)
+            self.add_dynamic_items(clickable_job_button(self._on_button))
+            self._set_up = True
         assert self.application_id is not None  # known after login
         await self.command_sync.run(self.tree, self.application_id)
 
