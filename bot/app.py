@@ -68,6 +68,7 @@ from cogs.history import History
 from cogs.imagine import Imagine
 from cogs.settings import SettingsCommand
 from cogs.shorten import Shorten
+from cogs.swapface import SwapFace
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +180,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         max_image_bytes=settings.max_image_bytes,
         owner_only_buttons=settings.button_policy is ButtonPolicy.OWNER,
         owner_pays=settings.button_policy is ButtonPolicy.OWNER_PAYS,
+        swapface_enabled=settings.swapface_enabled,
     )
     admission = Admission(
         Limits(settings.default_limits, exempt_user_ids=settings.admin_ids),
@@ -237,6 +239,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         Blend(jobs, flow),
         Describe(jobs, flow),
         Shorten(jobs, flow),
+        SwapFace(jobs, flow),
         Account(accounts),
         SettingsCommand(core.preferences, bot),
         History(core.history, core.preferences, publisher, accounts, bot),

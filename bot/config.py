@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     edit_interval_seconds: float = Field(5.0, ge=0, le=60)
     shutdown_grace_seconds: float = Field(10.0, ge=0, le=300)  # in-flight edits at a stop
     button_policy: ButtonPolicy = ButtonPolicy.OWNER
+    swapface_enabled: bool = True  # /swapface submits; off: it answers that it is off
     log_level: str = "INFO"
     log_format: str = "text"  # text, or json: one JSON object per line
 

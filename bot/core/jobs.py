@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from bot.core.faceswap import check_swap, refused
 from bot.core.lifecycle import JobLifecycle
 from bot.core.mj.client import MJClient
-from bot.core.mj.errors import MJTimeoutError
+from bot.core.mj.errors import MJError, MJTimeoutError
 from bot.core.mj.schemas import BlendDimensions, BotType, SpeedMode
 from bot.core.models import InputImage, Job, JobKind, JobStatus, Origin
 from bot.core.ports import JobStore
@@ -142,6 +143,24 @@ class JobService:
         job = await self._starter.record(JobKind.SHORTEN, origin, text, mode, bot_type)
         call = self._client.shorten(text, bot_type=bot_type, mode=mode)
         return await self._starter.submit(job, call)
+
+    async def swap_face(self, origin: Origin, source: bytes, target: bytes) -> Job:
+        """/swapface: the face in `source` put into `target`, at the user's speed."""
+        face, picture = check_swap(
+            source,
+            target,
+            enabled=self.limits.swapface_enabled,
+            max_bytes=self.limits.max_image_bytes,
+        )
+        mode, _, _ = await self.defaults(origin.user_id, None, None)
+        job = await self._starter.record(JobKind.SWAPFACE, origin, "", mode, None)
+        call = self._client.swap_face(to_data_url(face), to_data_url(picture), mode=mode)
+        try:
+            return await self._starter.submit(job, call)
+        except MJTimeoutError:
+            raise  # it may have started: said as for every other job
+        except MJError as exc:
+            raise refused(exc) from exc
 
     # ---------------------------------------------------------------- modals
 

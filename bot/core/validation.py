@@ -61,6 +61,8 @@ class Rejection(StrEnum):
     CANCEL_REFUSED = "cancel_refused"
     CANCEL_UNSUPPORTED = "cancel_unsupported"
     SEED_UNAVAILABLE = "seed_unavailable"
+    SWAPFACE_DISABLED = "swapface_disabled"
+    SWAPFACE_SAME_IMAGE = "swapface_same_image"
 
 
 class RequestRejectedError(Exception):

@@ -32,6 +32,7 @@ from bot.sim.model import (
     Timeline,
 )
 from bot.sim.png import png_size
+from bot.sim.swap import submit_swap
 from bot.sim.texts import describe_prompts, numbered, shorten_prompt
 
 Body = Mapping[str, Any]
@@ -140,6 +141,9 @@ class Engine:
 
     def modal(self, body: Body, *, mode: str | None = None) -> Submitted:
         return submit_modal(self, body, mode)
+
+    def swap_face(self, body: Body, *, mode: str | None = None) -> Submitted:
+        return submit_swap(self, body, mode)
 
     def cancel(self, task_id: str) -> None:
         task = self.tasks.get(task_id)

@@ -23,6 +23,8 @@ _BOOLS = (
     "result_as_number",
     "billing_unsupported",
     "drop_notify_hook",
+    "swapface_unsupported",
+    "video_in_image_url",
 )
 
 # One lock for all instances: check-and-decrement must not interleave if a test thread
@@ -54,6 +56,9 @@ class Faults:
     result_as_number: bool = False  # submit `result` as a JSON number
     billing_unsupported: bool = False  # /v1/dashboard/billing/* answer HTTP 404
     drop_notify_hook: bool = False  # notifyHook callbacks are not made (lost, or a relay)
+    swapface_unsupported: bool = False  # insight-face/swap answers code 4 "服务不支持"
+    video_in_image_url: bool = False  # video results: the video in imageUrl, no videoUrl
+    video_bytes: int = 0  # video results are padded to at least this many bytes
 
     def take(self, counter: str, scope: str) -> bool:
         """Consume one unit of `counter` if it applies to a route of `scope`."""
@@ -101,6 +106,10 @@ def _coerce(name: str, value: Any) -> Any:
     if name in _BOOLS:
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be a boolean")
+        return value
+    if name == "video_bytes":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError("video_bytes must be a non-negative integer")
         return value
     if name == "fault_scope":
         if value not in SCOPES:

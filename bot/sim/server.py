@@ -59,7 +59,7 @@ class Simulator:
             remix=self.config.remix,
         )
         self.log = RequestLog()
-        self.view = TaskView(self.config.flavor)
+        self.view = TaskView(self.config.flavor, self.faults)
         self.billing = Billing()
         self.hooks = HookCaller(self)  # notifyHook callbacks, while the server runs
         self.app = web.Application()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.core.faceswap import FaceSwapRefusedError
 from bot.core.i18n import t
 from bot.core.mj.errors import (
     MJAPIError,
@@ -37,6 +38,10 @@ def user_message(error: BaseException, locale: str | None) -> str:
         return t("error.misconfigured", locale)
     if isinstance(error, MJRateLimitedError):
         return t("error.rate_limited", locale)
+    if isinstance(error, FaceSwapRefusedError):
+        if error.reason is None:
+            return t("error.swapface_unsupported", locale)
+        return t("error.swapface_refused", locale, reason=error.reason)
     if isinstance(error, MJAPIError):
         return t("error.refused", locale, reason=error.description or f"code {error.code}")
     if isinstance(error, MJTimeoutError):

@@ -27,6 +27,9 @@ _ZH = {
     "The image to describe": "要描述的图片",
     "Find the important words of a prompt": "分析提示词中的关键词",
     "The prompt to analyse": "要分析的提示词",
+    "Put the face of one picture into another": "把一张图片里的人脸换到另一张图片上",
+    "The face to use": "要使用的人脸",
+    "The picture to put the face in": "要换入人脸的图片",
     # /balance, /redeem
     "Your credits, today's jobs and the limits that apply here": (
         "你的点数、今日任务和此处适用的限制"

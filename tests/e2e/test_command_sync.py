@@ -21,6 +21,7 @@ COMMANDS = {
     "blend",
     "describe",
     "shorten",
+    "swapface",
     "balance",
     "redeem",
     "settings",

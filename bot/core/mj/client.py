@@ -195,6 +195,19 @@ class MJClient:
             body["maskBase64"] = mask_base64
         return await self._submit("modal", body, mode, state)
 
+    async def swap_face(
+        self,
+        source: str,
+        target: str,
+        *,
+        mode: SpeedMode | None = None,
+        state: str | None = None,
+    ) -> Submission:
+        """InsightFace: the face of `source` into `target` (both data URLs); the speed
+        prefixes apply to `insight-face` as to `submit` (trueai registers both)."""
+        body = {"sourceBase64": source, "targetBase64": target}
+        return await self._submit_to("/mj/insight-face/swap", body, mode, state)
+
     # ---------------------------------------------------------------- queries
 
     async def fetch(self, task_id: str) -> Task | None:
@@ -281,13 +294,18 @@ class MJClient:
     async def _submit(
         self, endpoint: str, body: dict[str, Any], mode: SpeedMode | None, state: str | None
     ) -> Submission:
+        return await self._submit_to(f"/mj/submit/{endpoint}", body, mode, state)
+
+    async def _submit_to(
+        self, path: str, body: dict[str, Any], mode: SpeedMode | None, state: str | None
+    ) -> Submission:
         if state is not None:
             body["state"] = state
         hook = _NOTIFY_HOOK.get()
         if hook is not None:
             body["notifyHook"] = hook.url
         try:
-            data = await self._request("POST", f"/mj/submit/{endpoint}", body, mode)
+            data = await self._request("POST", path, body, mode)
             envelope = check_envelope(data)
             return submission_of(envelope)
         except MJError as exc:
