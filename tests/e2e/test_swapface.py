@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from bot.core.models import Job, JobKind, JobStatus
-from bot.core.png import encode_png
+from bot.sim.png import encode_png
 from tests.e2e.harness import Harness, harness
 from tests.e2e.test_limits_and_credits import private_refusal as refused_after_defer
 from tests.fakes import FakeInteraction, FakeMessage
