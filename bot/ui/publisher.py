@@ -20,6 +20,7 @@ import discord
 
 from bot.core.events import Cause, JobEvent
 from bot.core.i18n import t
+from bot.core.image_check import peek_image
 from bot.core.media import sniff_video_mime
 from bot.core.mj.errors import MJError
 from bot.core.models import Job, JobStatus
@@ -272,6 +273,9 @@ class Publisher:
             return None
         if payload.video and sniff_video_mime(data) is None:
             log.info("job %d: the result is not a video file; linking it instead", job.id)
+            return None
+        if not payload.video and peek_image(data) is None:  # an error page, say
+            log.info("job %d: the result is not an image file; linking it instead", job.id)
             return None
         return data
 
