@@ -20,6 +20,8 @@ POST /sim/reset   forget tasks, counters and faults
 GET  /v1/dashboard/billing/subscription, /v1/dashboard/billing/usage  new-api style quota
 GET  /sim/billing  the quota figures;  POST /sim/billing {{"limit_usd": 5}} to change them
 Prompt tricks: "sim:fail" fails at ~50%, "sim:stuck" never finishes, "bannedword" -> code 24
+POST /mj/submit/upload-discord-images {{"base64Array": [...]}} -> URLs served at /sim/uploads/
+  (fault uploads_unsupported answers 404); /mj/submit/describe takes "link" (never fetched)
 notifyHook: POSTed the task on each status/progress change (the relay flavour strips it;
   fault drop_notify_hook loses every callback)
 """

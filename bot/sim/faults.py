@@ -23,6 +23,7 @@ _BOOLS = (
     "result_as_number",
     "billing_unsupported",
     "drop_notify_hook",
+    "uploads_unsupported",
 )
 
 # One lock for all instances: check-and-decrement must not interleave if a test thread
@@ -54,6 +55,7 @@ class Faults:
     result_as_number: bool = False  # submit `result` as a JSON number
     billing_unsupported: bool = False  # /v1/dashboard/billing/* answer HTTP 404
     drop_notify_hook: bool = False  # notifyHook callbacks are not made (lost, or a relay)
+    uploads_unsupported: bool = False  # POST /mj/submit/upload-discord-images answers 404
 
     def take(self, counter: str, scope: str) -> bool:
         """Consume one unit of `counter` if it applies to a route of `scope`."""
