@@ -12,7 +12,7 @@ from bot.core.mj.client import MJClient
 from bot.core.mj.errors import MJServerError, MJTimeoutError
 from bot.core.png import encode_png
 from bot.core.validation import Rejection, RequestRejectedError
-from bot.sim import Simulator
+from bot.sim import SimConfig, Simulator, running_simulator
 from tests.conftest import make_client
 
 PNG = encode_png(8, 8, lambda y: b"\x10\x20\x30" * 8)
@@ -33,6 +33,12 @@ async def test_asked_once_and_remembered(client: MJClient, sim: Simulator) -> No
     uploads = ImageUploads(client)
     assert await uploads.available() and await uploads.available()
     assert sim.count("submit/upload-discord-images") == 1
+
+
+async def test_a_relay_refusing_the_empty_question_has_uploads(http: httpx.AsyncClient) -> None:
+    # new-api answers HTTP 400 with the upstream's code 4: the endpoint is there.
+    async with running_simulator(SimConfig(flavor="relay")) as relay:
+        assert await ImageUploads(make_client(relay, http)).available()
 
 
 async def test_a_404_means_none_image_prompts_as_base64_and_references_refused(
