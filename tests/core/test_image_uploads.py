@@ -9,7 +9,7 @@ import pytest
 from bot.core.image_inputs import ImagineImages, check_imagine_images, check_link
 from bot.core.image_uploads import ImageUploadError, ImageUploads
 from bot.core.mj.client import MJClient
-from bot.core.mj.errors import MJServerError, MJTimeoutError
+from bot.core.mj.errors import MJAuthError, MJServerError, MJTimeoutError
 from bot.core.png import encode_png
 from bot.core.validation import Rejection, RequestRejectedError
 from bot.sim import SimConfig, Simulator, running_simulator
@@ -51,6 +51,21 @@ async def test_a_404_means_none_image_prompts_as_base64_and_references_refused(
         await uploads.uses_upload(images(0, cref=True))
     assert refused.value.reason is Rejection.REFERENCES_UNSUPPORTED
     assert sim.count("submit/upload-discord-images") == 1
+
+
+async def test_the_question_is_kept_from_the_health_observers(
+    sim: Simulator, http: httpx.AsyncClient
+) -> None:
+    # A key not allowed uploads must not raise the operators' "key refused" alert.
+    told: list[bool] = []
+    uploads = ImageUploads(make_client(sim, http, observer=lambda ok, _e, _s: told.append(ok)))
+    sim.faults.unauthorized = 1
+    with pytest.raises(MJAuthError):
+        await uploads.available()  # not remembered: asked again next time
+    assert await uploads.available()
+    assert told == []
+    await uploads.imagine("x", images(1), upload=True, bot_type=None, mode=None)
+    assert told == [True, True]  # the upload and the imagine are
 
 
 async def test_no_images_need_no_question(client: MJClient, sim: Simulator) -> None:

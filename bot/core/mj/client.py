@@ -154,11 +154,13 @@ class MJClient:
         return await self._submit("describe", body, mode, state)
 
     async def upload_images(
-        self, images: Sequence[str], *, mode: SpeedMode | None = None
+        self, images: Sequence[str], *, mode: SpeedMode | None = None, observe: bool = True
     ) -> list[str]:
         """`upload-discord-images` (trueai, relayed by new-api): a URL per data URL, in
-        order. A write, never retried; a 404 (MJEndpointUnsupportedError): it has none."""
-        data = await self._request("POST", UPLOAD_PATH, {"base64Array": list(images)}, mode)
+        order. A write, never retried; a 404 (MJEndpointUnsupportedError): it has none.
+        `observe=False`: not told to the observers (asking whether it exists)."""
+        body = {"base64Array": list(images)}
+        data = await self._request("POST", UPLOAD_PATH, body, mode, observe=observe)
         urls = check_envelope(data).result
         if not isinstance(urls, list) or len(urls) != len(images):
             raise MJProtocolError("upload-discord-images answered no URL for each image")
