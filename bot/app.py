@@ -63,6 +63,7 @@ from bot.web.wiring import build_web, web_warnings
 from cogs.account import Account
 from cogs.admin import Admin
 from cogs.blend import Blend
+from cogs.context_menus import ContextMenus
 from cogs.describe import Describe
 from cogs.history import History
 from cogs.imagine import Imagine
@@ -244,6 +245,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         SettingsCommand(core.preferences, bot),
         History(core.history, core.preferences, publisher, accounts, bot),
         Admin(accounts, bot, stats=stats, quota=client.billing_quota),
+        ContextMenus(jobs, flow, bot.tree, download),
     ]
 
     def is_admin(interaction: discord.Interaction) -> bool:

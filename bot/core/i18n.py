@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.i18n_images import IMAGES_TEXT
 from bot.core.i18n_operators import OPERATOR_TEXT
 from bot.core.i18n_swapface import SWAPFACE_TEXT
 from bot.core.i18n_user import USER_TEXT
@@ -227,6 +228,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     **WEB_TEXT,
     # /swapface and video results
     **SWAPFACE_TEXT,
+    # several image prompts, references, /describe link, the message context menus
+    **IMAGES_TEXT,
 }
 
 

@@ -7,6 +7,8 @@ import asyncio
 from collections.abc import Sequence
 
 from bot.core.faceswap import check_swap, refused
+from bot.core.image_inputs import check_imagine_images, check_link
+from bot.core.image_uploads import ImageUploads
 from bot.core.lifecycle import JobLifecycle
 from bot.core.mj.client import MJClient
 from bot.core.mj.errors import MJError, MJTimeoutError
@@ -37,8 +39,10 @@ class JobService:
         *,
         preferences: Preferences,
         limits: JobLimits | None = None,
+        uploads: ImageUploads | None = None,
     ) -> None:
         self._client = client
+        self._uploads = uploads or ImageUploads(client)
         self._jobs = jobs
         self._lifecycle = lifecycle
         self._starter = starter
@@ -60,6 +64,8 @@ class JobService:
         prompt: str,
         *,
         images: Sequence[bytes] = (),
+        sref: bytes | None = None,
+        cref: bytes | None = None,
         mode: SpeedMode | None = None,
         bot_type: BotType | None = None,
         parent: Job | None = None,
@@ -67,9 +73,15 @@ class JobService:
         payer_id: int | None = None,
         same_request: bool = False,
     ) -> Job:
+        """`images`: image prompts (at most five), `sref` / `cref`: style and character
+        references; uploaded first where the aggregator can (see bot.core.image_uploads)."""
         mode, bot_type, prefs = await self.defaults(origin.user_id, mode, bot_type)
         text = check_prompt(prefs.with_suffix(prompt), max_chars=self.limits.max_prompt_chars)
-        checked = await self._checked(images)
+        max_bytes = self.limits.max_image_bytes
+        checked = await asyncio.to_thread(
+            check_imagine_images, images, sref=sref, cref=cref, max_bytes=max_bytes
+        )
+        upload = await self._uploads.uses_upload(checked)  # refusals before the record
         job = await self._starter.record(
             JobKind.IMAGINE,
             origin,
@@ -81,8 +93,7 @@ class JobService:
             payer_id=payer_id,
             same_request=same_request,
         )
-        data_urls = [to_data_url(image) for image in checked]
-        call = self._client.imagine(text, images=data_urls, bot_type=bot_type, mode=mode)
+        call = self._uploads.imagine(text, checked, upload=upload, bot_type=bot_type, mode=mode)
         return await self._starter.submit(job, call)
 
     async def blend(
@@ -106,28 +117,37 @@ class JobService:
     async def describe(
         self,
         origin: Origin,
-        image: bytes,
+        image: bytes | None = None,
         *,
+        link: str | None = None,
         mode: SpeedMode | None = None,
         bot_type: BotType | None = None,
         parent: Job | None = None,
         index: int | None = None,
         payer_id: int | None = None,
     ) -> Job:
+        """An image, or a `link` that the aggregator fetches (the bot never does); the
+        link is kept in the job's options for "describe again"."""
+        if (image is None) == (link is None):
+            raise RequestRejectedError(Rejection.DESCRIBE_NEEDS_ONE)
         mode, bot_type, _ = await self.defaults(origin.user_id, mode, bot_type)
-        (checked,) = await self._checked([image])
+        url = check_link(link) if link is not None else None
+        given = [image] if image is not None else []
+        checked = await self._checked(given)
         job = await self._starter.record(
             JobKind.DESCRIBE,
             origin,
             "",
             mode,
             bot_type,
-            inputs=[checked],
+            options={"link": url} if url else None,
+            inputs=checked,
             parent=parent,
             index=index,
             payer_id=payer_id,
         )
-        call = self._client.describe(to_data_url(checked), bot_type=bot_type, mode=mode)
+        source = to_data_url(checked[0]) if checked else None
+        call = self._client.describe(source, link=url, bot_type=bot_type, mode=mode)
         return await self._starter.submit(job, call)
 
     async def shorten(

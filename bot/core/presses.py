@@ -137,10 +137,18 @@ class ButtonPresses:
             )
         if route is ButtonRoute.DESCRIBE_AGAIN:
             inputs = await self._jobs.inputs(parent.id)
-            if not inputs:
+            link = parent.options.get("link")  # described from a link: the same link again
+            if not inputs and not isinstance(link, str):
                 raise RequestRejectedError(Rejection.JOB_NOT_READY)
+            image = inputs[0].data if inputs else None
             job = await self._service.describe(
-                origin, inputs[0].data, mode=mode, parent=parent, index=index, payer_id=payer
+                origin,
+                image,
+                link=None if inputs else str(link),
+                mode=mode,
+                parent=parent,
+                index=index,
+                payer_id=payer,
             )
             return [job]
         if parent.status is not JobStatus.SUCCESS or parent.task_id is None:

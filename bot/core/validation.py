@@ -63,6 +63,15 @@ class Rejection(StrEnum):
     SEED_UNAVAILABLE = "seed_unavailable"
     SWAPFACE_DISABLED = "swapface_disabled"
     SWAPFACE_SAME_IMAGE = "swapface_same_image"
+    # several image prompts, references, /describe link, the message context menus
+    NAMED_IMAGE_NOT_SUPPORTED = "named_image_not_supported"
+    NAMED_IMAGE_TOO_LARGE = "named_image_too_large"
+    NAMED_IMAGE_UNREADABLE = "named_image_unreadable"
+    REFERENCES_UNSUPPORTED = "references_unsupported"
+    DESCRIBE_NEEDS_ONE = "describe_needs_one"
+    LINK_INVALID = "link_invalid"
+    NO_IMAGE_IN_MESSAGE = "no_image_in_message"
+    MENU_EXPIRED = "menu_expired"
 
 
 class RequestRejectedError(Exception):

@@ -19,6 +19,7 @@ from bot.sim.actions import RELAY_UNSUPPORTED
 from bot.sim.model import SimError, SimTask, Submitted
 from bot.sim.serialize import error, submitted
 from bot.sim.stats import RequestRecord
+from bot.sim.uploads import upload
 
 if TYPE_CHECKING:
     from bot.sim.server import Simulator
@@ -120,6 +121,12 @@ class MjRoutes:
             ("GET", "/mj/task/queue", "task/queue", self.queue),
             ("POST", "/mj/task/{task_id}/cancel", "task/cancel", self.cancel),
             ("GET", "/mj/task/{task_id}/image-seed", "task/image-seed", self.image_seed),
+            (
+                "POST",
+                "/mj/submit/upload-discord-images",
+                "submit/upload-discord-images",
+                self.upload,
+            ),
         ]
         return [
             web.route(method, prefix + path, self._wrap(endpoint, handler))
@@ -130,7 +137,7 @@ class MjRoutes:
     # -- cross-cutting: log, faults, auth ----------------------------------------------
 
     def _wrap(self, endpoint: str, handler: Handler) -> RouteHandler:
-        scope = "submit" if endpoint in self._submits else "query"
+        scope = "submit" if endpoint.startswith("submit/") or endpoint in self._submits else "query"
 
         async def wrapped(request: web.Request) -> web.StreamResponse:
             mode = _mode(request.path)
@@ -192,6 +199,16 @@ class MjRoutes:
             return json_response(submitted(sub, flavor, as_number))
 
         return handler
+
+    async def upload(self, request: web.Request, call: Call) -> web.StreamResponse:
+        if self.sim.faults.uploads_unsupported:  # plus/novicezk and most relays have none
+            return web.Response(status=404, text="404: Not Found")
+        try:
+            answer = upload(self.sim, call.fields)
+        except SimError as err:
+            return self._error(err)
+        self.sim.billing.charge()  # new-api bills mj_upload
+        return json_response(answer)
 
     async def fetch(self, request: web.Request, call: Call) -> web.StreamResponse:
         task = self.sim.engine.get(request.match_info["task_id"])

@@ -24,6 +24,8 @@ Prompt tricks: "sim:fail" fails at ~50%, "sim:stuck" never finishes, "bannedword
 POST /mj/insight-face/swap  face swap (SWAP_FACE); fault swapface_unsupported -> code 4
 Animate buttons on upscales give videos: videoUrl -> /sim/videos/<id>/video.mp4 (a tiny MP4;
   faults video_bytes pads it, video_in_image_url puts it in imageUrl instead)
+POST /mj/submit/upload-discord-images {{"base64Array": [...]}} -> URLs served at /sim/uploads/
+  (fault uploads_unsupported answers 404); /mj/submit/describe takes "link" (never fetched)
 notifyHook: POSTed the task on each status/progress change (the relay flavour strips it;
   fault drop_notify_hook loses every callback)
 """

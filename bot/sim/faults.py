@@ -25,6 +25,7 @@ _BOOLS = (
     "drop_notify_hook",
     "swapface_unsupported",
     "video_in_image_url",
+    "uploads_unsupported",
 )
 
 # One lock for all instances: check-and-decrement must not interleave if a test thread
@@ -59,6 +60,7 @@ class Faults:
     swapface_unsupported: bool = False  # insight-face/swap answers code 4 "服务不支持"
     video_in_image_url: bool = False  # video results: the video in imageUrl, no videoUrl
     video_bytes: int = 0  # video results are padded to at least this many bytes
+    uploads_unsupported: bool = False  # POST /mj/submit/upload-discord-images answers 404
 
     def take(self, counter: str, scope: str) -> bool:
         """Consume one unit of `counter` if it applies to a route of `scope`."""

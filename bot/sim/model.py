@@ -148,8 +148,9 @@ def final_image(task: SimTask) -> str | None:
     if task.kind == "shorten":
         return None
     if task.kind == "describe":
-        mime = task.source[1] if task.source else "image/png"
-        return image_path(task.id, "source." + mime.split("/", 1)[1])
+        if task.source is None:
+            return None  # described from a link: no image the simulator has
+        return image_path(task.id, "source." + task.source[1].split("/", 1)[1])
     if task.kind == "video":  # imageUrl: a still of the video (videoUrl has the file)
         return image_path(task.id, "cover.png")
     return image_path(task.id, "grid.png" if task.kind == "grid" else "upscale.png")

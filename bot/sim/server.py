@@ -19,6 +19,7 @@ from bot.sim.hooks import HookCaller
 from bot.sim.model import DEFAULT_PROGRESS_STEPS
 from bot.sim.serialize import TaskView
 from bot.sim.stats import RequestLog, RequestRecord
+from bot.sim.uploads import Uploads, upload_routes
 
 HOST = "127.0.0.1"  # loopback only: the simulator has no auth on its control plane
 DEFAULT_PORT = 8787
@@ -61,6 +62,7 @@ class Simulator:
         self.log = RequestLog()
         self.view = TaskView(self.config.flavor, self.faults)
         self.billing = Billing()
+        self.uploads = Uploads()  # images from upload-discord-images, served back
         self.hooks = HookCaller(self)  # notifyHook callbacks, while the server runs
         self.app = web.Application()
         self.app.add_routes(
@@ -68,6 +70,7 @@ class Simulator:
                 *MjRoutes(self).route_defs(),
                 *billing_routes(self, lambda request: key_accepted(request, self.config.api_key)),
                 *control_routes(self),
+                *upload_routes(self),
             ]
         )
         self.port = 0
@@ -104,6 +107,7 @@ class Simulator:
         self.log.clear()
         self.view.reset()
         self.billing.reset()
+        self.uploads.reset()
         self.hooks.reset()
 
     async def start(self, *, access_log: logging.Logger | None = None) -> str:

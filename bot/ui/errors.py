@@ -6,6 +6,7 @@ import logging
 
 from bot.core.faceswap import FaceSwapRefusedError
 from bot.core.i18n import t
+from bot.core.image_uploads import ImageUploadError
 from bot.core.mj.errors import (
     MJAPIError,
     MJAuthError,
@@ -24,6 +25,8 @@ def user_message(error: BaseException, locale: str | None) -> str:
     """Localized text for a failure; logs what only the operator should see."""
     if isinstance(error, RequestRejectedError):
         return rejection_message(error, locale)
+    if isinstance(error, ImageUploadError):  # the job was failed and refunded
+        return t("error.upload_failed", locale, reason=user_message(error.cause, locale))
     if isinstance(error, MJBannedPromptError):
         word = error.banned_word
         return t("error.banned", locale, word=word) if word else t("error.banned_unknown", locale)

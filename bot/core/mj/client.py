@@ -52,6 +52,7 @@ from bot.core.mj.schemas import (
 log = logging.getLogger(__name__)
 
 LIST_CHUNK_SIZE = 100
+UPLOAD_PATH = "/mj/submit/upload-discord-images"
 # A push hook's secret in an echoed URL, whole or cut short (server texts are clipped).
 _HOOK_SECRET = re.compile(r"(/push/\d+/)[A-Za-z0-9_-]+")
 _SECRET_TAIL_MIN = 4  # a text ending in this many of the secret's first characters
@@ -140,14 +141,32 @@ class MJClient:
 
     async def describe(
         self,
-        image: str,
+        image: str | None = None,
         *,
+        link: str | None = None,
         bot_type: BotType | None = None,
         mode: SpeedMode | None = None,
         state: str | None = None,
     ) -> Submission:
-        body = {"base64": image, "botType": bot_type or self.bot_type}
+        """One image as a data URL, or (trueai) a `link` the aggregator fetches itself."""
+        source = {"link": link} if link is not None else {"base64": image}
+        body = {**source, "botType": bot_type or self.bot_type}
         return await self._submit("describe", body, mode, state)
+
+    async def upload_images(
+        self, images: Sequence[str], *, mode: SpeedMode | None = None, observe: bool = True
+    ) -> list[str]:
+        """`upload-discord-images` (trueai, relayed by new-api): a URL per data URL, in
+        order. A write, never retried; a 404 (MJEndpointUnsupportedError): it has none.
+        `observe=False`: not told to the observers (asking whether it exists)."""
+        body = {"base64Array": list(images)}
+        data = await self._request("POST", UPLOAD_PATH, body, mode, observe=observe)
+        urls = check_envelope(data).result
+        if not isinstance(urls, list) or len(urls) != len(images):
+            raise MJProtocolError("upload-discord-images answered no URL for each image")
+        if not all(url.startswith(("https://", "http://")) for url in urls):
+            raise MJProtocolError("upload-discord-images answered something that is not a URL")
+        return urls
 
     async def shorten(
         self,
