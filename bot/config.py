@@ -27,6 +27,13 @@ class ButtonPolicy(StrEnum):
     # "anyone", the old name of clicker_pays, is read as clicker_pays (see the validator).
 
 
+class TranslateMode(StrEnum):
+    """TRANSLATE_PROMPTS: whether CJK prompts go through the chat model first."""
+
+    OFF = "off"
+    AUTO = "auto"
+
+
 class SyncPolicy(StrEnum):
     """SYNC_COMMANDS: when the slash commands are sent to Discord at start."""
 
@@ -75,6 +82,11 @@ class Settings(BaseSettings):
     cooldown_seconds: float = Field(0.0, ge=0, allow_inf_nan=False)
     allowed_channel_ids: str = ""
     allowed_role_ids: str = ""
+
+    # Prompts with Chinese, Japanese or Korean words translated to English before submit.
+    translate_prompts: TranslateMode = TranslateMode.OFF
+    translate_model: str = Field("gpt-4o-mini", min_length=1)
+    translate_timeout_seconds: float = Field(10.0, gt=0, le=120)
 
     web_listen: str | None = None  # host:port of the bot's web server; unset = none
     public_url: AnyHttpUrl | None = None  # where the aggregator and users reach it

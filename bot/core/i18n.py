@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.i18n_operators import OPERATOR_TEXT
+from bot.core.i18n_prompts import PROMPTS_TEXT
 from bot.core.i18n_user import USER_TEXT
 from bot.core.i18n_web import WEB_TEXT
 
@@ -216,6 +217,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     **USER_TEXT,
     # the Vary (Region) editor in the browser
     **WEB_TEXT,
+    # prompt translation, permutations and --repeat
+    **PROMPTS_TEXT,
 }
 
 

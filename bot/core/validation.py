@@ -56,6 +56,11 @@ class Rejection(StrEnum):
     CANCEL_REFUSED = "cancel_refused"
     CANCEL_UNSUPPORTED = "cancel_unsupported"
     SEED_UNAVAILABLE = "seed_unavailable"
+    # permutations and --repeat (bot.core.permutations)
+    TOO_MANY_JOBS = "too_many_jobs"
+    PERMUTATION_UNBALANCED = "permutation_unbalanced"
+    PERMUTATION_TOO_DEEP = "permutation_too_deep"
+    REPEAT_INVALID = "repeat_invalid"
 
 
 class RequestRejectedError(Exception):

@@ -13,6 +13,8 @@ from typing import Any
 
 SCOPES = ("all", "submit", "query")
 COUNTERS = ("http_500", "rate_limited", "timeouts", "invalid_json", "unauthorized")
+# Next-N counters of /v1/chat/completions (prompt translation), outside the scopes above.
+CHAT_COUNTERS = ("chat_errors", "chat_timeouts", "chat_mangled")
 _BOOLS = (
     "queue_full",
     "fail_midway",
@@ -23,6 +25,7 @@ _BOOLS = (
     "result_as_number",
     "billing_unsupported",
     "drop_notify_hook",
+    "chat_unsupported",
 )
 
 # One lock for all instances: check-and-decrement must not interleave if a test thread
@@ -54,6 +57,10 @@ class Faults:
     result_as_number: bool = False  # submit `result` as a JSON number
     billing_unsupported: bool = False  # /v1/dashboard/billing/* answer HTTP 404
     drop_notify_hook: bool = False  # notifyHook callbacks are not made (lost, or a relay)
+    chat_errors: int = 0  # next N chat completions answer HTTP 500
+    chat_timeouts: int = 0  # next N chat completions answer after timeout_seconds
+    chat_mangled: int = 0  # next N chat answers lose their [[n]] placeholders
+    chat_unsupported: bool = False  # /v1/chat/completions answers HTTP 404
 
     def take(self, counter: str, scope: str) -> bool:
         """Consume one unit of `counter` if it applies to a route of `scope`."""
@@ -61,6 +68,15 @@ class Faults:
             raise ValueError(f"unknown counter {counter!r}")
         if self.fault_scope not in ("all", scope):
             return False
+        return self._consume(counter)
+
+    def take_chat(self, counter: str) -> bool:
+        """Consume one unit of a chat counter."""
+        if counter not in CHAT_COUNTERS:
+            raise ValueError(f"unknown chat counter {counter!r}")
+        return self._consume(counter)
+
+    def _consume(self, counter: str) -> bool:
         with _LOCK:
             left = getattr(self, counter)
             if left <= 0:
@@ -94,7 +110,7 @@ class Faults:
 
 
 def _coerce(name: str, value: Any) -> Any:
-    if name in COUNTERS:
+    if name in COUNTERS or name in CHAT_COUNTERS:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer")
         return value
