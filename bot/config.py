@@ -128,6 +128,11 @@ class Settings(BaseSettings):
     def _anyone_is_clicker_pays(cls, value: object) -> object:
         return ButtonPolicy.CLICKER_PAYS if str(value).strip().lower() == "anyone" else value
 
+    @field_validator("translate_prompts", mode="before")
+    @classmethod
+    def _translate_mode(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("web_listen")
     @classmethod
     def _listen(cls, value: str | None) -> str | None:

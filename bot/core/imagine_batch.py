@@ -56,7 +56,10 @@ class ImagineBatch:
         prefs = await self._service.preferences.of(user_id)
         limit = self._service.limits.max_prompt_chars
         text = check_prompt(prefs.with_suffix(prompt), max_chars=limit)
-        return ImaginePlan(text, tuple(expand(text, limit=self.limit)))
+        prompts = tuple(expand(text, limit=self.limit))
+        for each in prompts:  # `{, x}` alone would start an empty job
+            check_prompt(each, max_chars=limit)
+        return ImaginePlan(text, prompts)
 
     async def start(
         self,

@@ -123,6 +123,7 @@ async def test_bad_braces_and_repeats_are_refused_clearly(h: Harness) -> None:
         "a {red, blue bird": "has a `{` without its partner",
         "a red} bird": "has a `}` without its partner",
         "a bird --repeat 0": "`--repeat` (or `--r`) takes one whole number from 1 to 10",
+        "{, a bird}": "The prompt is empty.",
     }
     for prompt, said in cases.items():
         inter = await h.command("imagine", {"prompt": prompt}, user_id=USER)
@@ -228,3 +229,15 @@ async def test_translated_once_then_expanded(tmp_path: Path) -> None:
             "🌐 Translated from: 一只{红色，蓝色}的鸟 --ar 16:9" in m.content for m in messages
         )
         assert h.fake.violations == []
+
+
+async def test_private_users_get_private_jobs(h: Harness) -> None:
+    await h.command("settings", {"private": True}, user_id=USER)
+    inter = await h.command("imagine", {"prompt": "{a, b} moon"}, user_id=USER)
+    click = await press(h, question_of(h, inter), "Start")
+    await h.wait(lambda: len(click.followup_ids) == 2, "two job messages")
+    await h.wait(lambda: all(h.fake.message(i).attachments for i in click.followup_ids), "done")
+    jobs = await h.jobs()
+    assert len(jobs) == 2
+    assert all(h.fake.message(i).ephemeral for i in click.followup_ids)
+    assert all(job.message.ephemeral for job in jobs)
