@@ -27,6 +27,13 @@ class ButtonPolicy(StrEnum):
     # "anyone", the old name of clicker_pays, is read as clicker_pays (see the validator).
 
 
+class TranslateMode(StrEnum):
+    """TRANSLATE_PROMPTS: whether CJK prompts go through the chat model first."""
+
+    OFF = "off"
+    AUTO = "auto"
+
+
 class SyncPolicy(StrEnum):
     """SYNC_COMMANDS: when the slash commands are sent to Discord at start."""
 
@@ -77,6 +84,11 @@ class Settings(BaseSettings):
     allowed_channel_ids: str = ""
     allowed_role_ids: str = ""
 
+    # Prompts with Chinese, Japanese or Korean words translated to English before submit.
+    translate_prompts: TranslateMode = TranslateMode.OFF
+    translate_model: str = Field("gpt-4o-mini", min_length=1)
+    translate_timeout_seconds: float = Field(10.0, gt=0, le=120)
+
     web_listen: str | None = None  # host:port of the bot's web server; unset = none
     public_url: AnyHttpUrl | None = None  # where the aggregator and users reach it
 
@@ -116,6 +128,11 @@ class Settings(BaseSettings):
     @classmethod
     def _anyone_is_clicker_pays(cls, value: object) -> object:
         return ButtonPolicy.CLICKER_PAYS if str(value).strip().lower() == "anyone" else value
+
+    @field_validator("translate_prompts", mode="before")
+    @classmethod
+    def _translate_mode(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("web_listen")
     @classmethod

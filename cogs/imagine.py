@@ -7,18 +7,28 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
+from bot.core.imagine_batch import BatchResult, ImagineBatch, OriginFor, Refused
 from bot.core.jobs import JobService
-from bot.core.models import Job
+from bot.core.models import Job, Origin
 from bot.core.validation import MAX_PROMPT_CHARS, check_prompt
+from bot.ui.expansion import ExpansionConfirm
 from bot.ui.flow import CommandFlow, JobContext
 from bot.ui.named_images import given_images, precheck_given, read_given
 from cogs.choices import MODE_HELP, MODEL_HELP, MODELS, MODES, model_of, speed_of
 
 
 class Imagine(commands.Cog):
-    def __init__(self, service: JobService, flow: CommandFlow) -> None:
+    def __init__(
+        self,
+        service: JobService,
+        flow: CommandFlow,
+        batch: ImagineBatch,
+        confirm: ExpansionConfirm,
+    ) -> None:
         self._service = service
         self._flow = flow
+        self._batch = batch  # permutations and --repeat: several jobs from one prompt
+        self._confirm = confirm
 
     @app_commands.command(name="imagine", description=_("Create images from a prompt"))
     @app_commands.describe(
@@ -58,18 +68,31 @@ class Imagine(commands.Cog):
         check_prompt(prompt, max_chars=service.limits.max_prompt_chars)
         precheck_given([*prompts, *references], max_bytes=max_bytes)
 
-        async def start(ctx: JobContext) -> Job:
+        plan = await self._batch.plan(interaction.user.id, prompt)
+
+        async def launch(origin_for: OriginFor, on_refused: Refused | None) -> BatchResult:
             data = await read_given([*prompts, *references], max_bytes=max_bytes)
             count = len(prompts)
             refs = dict(zip((r.name for r in references), data[count:], strict=True))
-            return await service.imagine(
-                ctx.origin,
-                prompt,
+            return await self._batch.start(
+                plan,
+                origin_for,
+                on_refused=on_refused,
                 images=data[:count],
                 sref=refs.get("sref"),
                 cref=refs.get("cref"),
                 mode=speed_of(mode),
                 bot_type=model_of(model),
             )
+
+        if plan.count > 1:  # asked first, privately; each job then gets its own message
+            await self._confirm.ask(interaction, plan, launch)
+            return
+
+        async def start(ctx: JobContext) -> list[Job]:
+            async def here(_: int) -> Origin:
+                return ctx.origin
+
+            return (await launch(here, None)).jobs
 
         await self._flow.run(interaction, start)

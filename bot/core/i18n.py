@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.core.i18n_images import IMAGES_TEXT
 from bot.core.i18n_operators import OPERATOR_TEXT
+from bot.core.i18n_prompts import PROMPTS_TEXT
 from bot.core.i18n_swapface import SWAPFACE_TEXT
 from bot.core.i18n_user import USER_TEXT
 from bot.core.i18n_web import WEB_TEXT
@@ -230,6 +231,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     **SWAPFACE_TEXT,
     # several image prompts, references, /describe link, the message context menus
     **IMAGES_TEXT,
+    # prompt translation, permutations and --repeat
+    **PROMPTS_TEXT,
 }
 
 

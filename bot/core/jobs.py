@@ -17,6 +17,7 @@ from bot.core.models import InputImage, Job, JobKind, JobStatus, Origin
 from bot.core.ports import JobStore
 from bot.core.preferences import Preferences, UserPreferences
 from bot.core.starter import JobLimits, JobStarter
+from bot.core.translate import PromptTranslator, Translation, untranslated
 from bot.core.validation import (
     BLEND_MAX_IMAGES,
     BLEND_MIN_IMAGES,
@@ -40,6 +41,7 @@ class JobService:
         preferences: Preferences,
         limits: JobLimits | None = None,
         uploads: ImageUploads | None = None,
+        translator: PromptTranslator | None = None,
     ) -> None:
         self._client = client
         self._uploads = uploads or ImageUploads(client)
@@ -48,6 +50,17 @@ class JobService:
         self._starter = starter
         self.preferences = preferences
         self.limits = limits or JobLimits()
+        self._translator = translator  # TRANSLATE_PROMPTS=auto
+
+    async def translated(self, prompt: str) -> Translation:
+        """The prompt as it goes to Midjourney: in English where it had CJK words and
+        translation is on; else (or when translation fails) as written."""
+        if self._translator is None:
+            return untranslated(prompt)
+        return await self._translator.translate(prompt)
+
+    async def job(self, job_id: int) -> Job | None:
+        return await self._jobs.get(job_id)
 
     async def defaults(
         self, user_id: int, mode: SpeedMode | None, bot_type: BotType | None
@@ -72,11 +85,19 @@ class JobService:
         index: int | None = None,
         payer_id: int | None = None,
         same_request: bool = False,
+        prepared: Translation | None = None,
     ) -> Job:
         """`images`: image prompts (at most five), `sref` / `cref`: style and character
-        references; uploaded first where the aggregator can (see bot.core.image_uploads)."""
+        references; uploaded first where the aggregator can (see bot.core.image_uploads).
+        `prepared`: the prompt was suffixed and translated already (a permutation's jobs,
+        translated once); else both happen here."""
         mode, bot_type, prefs = await self.defaults(origin.user_id, mode, bot_type)
-        text = check_prompt(prefs.with_suffix(prompt), max_chars=self.limits.max_prompt_chars)
+        if prepared is None:
+            limit = self.limits.max_prompt_chars
+            prepared = await self.translated(
+                check_prompt(prefs.with_suffix(prompt), max_chars=limit)
+            )
+        text = check_prompt(prepared.prompt, max_chars=self.limits.max_prompt_chars)
         max_bytes = self.limits.max_image_bytes
         checked = await asyncio.to_thread(
             check_imagine_images, images, sref=sref, cref=cref, max_bytes=max_bytes
@@ -88,6 +109,7 @@ class JobService:
             text,
             mode,
             bot_type,
+            options=prepared.options(),
             parent=parent,
             index=index,
             payer_id=payer_id,
@@ -159,8 +181,14 @@ class JobService:
         bot_type: BotType | None = None,
     ) -> Job:
         mode, bot_type, _ = await self.defaults(origin.user_id, mode, bot_type)
-        text = check_prompt(prompt, max_chars=self.limits.max_prompt_chars)
-        job = await self._starter.record(JobKind.SHORTEN, origin, text, mode, bot_type)
+        # Translated too: the analysis is of the words Midjourney would be given.
+        limit = self.limits.max_prompt_chars
+        translation = await self.translated(check_prompt(prompt, max_chars=limit))
+        text = check_prompt(translation.prompt, max_chars=limit)
+        options = translation.options()
+        job = await self._starter.record(
+            JobKind.SHORTEN, origin, text, mode, bot_type, options=options
+        )
         call = self._client.shorten(text, bot_type=bot_type, mode=mode)
         return await self._starter.submit(job, call)
 

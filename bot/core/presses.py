@@ -241,8 +241,11 @@ class ButtonPresses:
         remix = meaning.remixable and prompt is not None  # edited in the remix editor
         options = {"custom_id": button.custom_id, "label": button.label, "emoji": button.emoji}
         text = parent.final_prompt or parent.prompt
-        if asks_first or remix:
+        if asks_first or remix:  # a prompt the user typed: translated like /imagine's
             text = check_prompt(prompt or "", max_chars=self._limits.max_prompt_chars)
+            translation = await self._service.translated(text)
+            text = check_prompt(translation.prompt, max_chars=self._limits.max_prompt_chars)
+            options.update(translation.options())
         prefs = await self._service.preferences.of(origin.user_id)
         strong = prefs.strong if meaning.variation else None
         job = await self._starter.record(

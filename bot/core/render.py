@@ -29,6 +29,7 @@ from bot.core.payload import (
     clip,
 )
 from bot.core.prompts import describe_prompts, shortened_prompts
+from bot.core.translation_note import translation_note
 
 MAX_ROWS = 5
 MAX_PER_ROW = 5
@@ -84,6 +85,9 @@ def _content(job: Job, headline: str, state: str | None, locale: str, *, reserve
     if mode and mode != "none":
         line += f" ({t(f'mode.{mode}', locale)})"
     footer = f"-# {t('result.footer', locale, job=job.id)}"
+    note = translation_note(job.options, locale, _escape)  # TRANSLATE_PROMPTS=auto
+    if note:
+        footer = f"{note}\n{footer}"
     return clip(line, MAX_CONTENT - len(footer) - 1 - reserve) + "\n" + footer
 
 

@@ -72,6 +72,11 @@ class Rejection(StrEnum):
     LINK_INVALID = "link_invalid"
     NO_IMAGE_IN_MESSAGE = "no_image_in_message"
     MENU_EXPIRED = "menu_expired"
+    # permutations and --repeat (bot.core.permutations)
+    TOO_MANY_JOBS = "too_many_jobs"
+    PERMUTATION_UNBALANCED = "permutation_unbalanced"
+    PERMUTATION_TOO_DEEP = "permutation_too_deep"
+    REPEAT_INVALID = "repeat_invalid"
 
 
 class RequestRejectedError(Exception):

@@ -20,6 +20,8 @@ GET  /sim/faults  current faults;  POST /sim/faults {{"http_500": 2, ...}} to ch
 POST /sim/reset   forget tasks, counters and faults
 GET  /v1/dashboard/billing/subscription, /v1/dashboard/billing/usage  new-api style quota
 GET  /sim/billing  the quota figures;  POST /sim/billing {{"limit_usd": 5}} to change them
+POST /v1/chat/completions  OpenAI-style chat (prompt translation): a small Chinese word list;
+  faults chat_errors, chat_timeouts (after timeout_seconds), chat_mangled, chat_unsupported
 Prompt tricks: "sim:fail" fails at ~50%, "sim:stuck" never finishes, "bannedword" -> code 24
 POST /mj/insight-face/swap  face swap (SWAP_FACE); fault swapface_unsupported -> code 4
 Animate buttons on upscales give videos: videoUrl -> /sim/videos/<id>/video.mp4 (a tiny MP4;

@@ -13,6 +13,8 @@ from typing import Any
 
 SCOPES = ("all", "submit", "query")
 COUNTERS = ("http_500", "rate_limited", "timeouts", "invalid_json", "unauthorized")
+# Next-N counters of /v1/chat/completions (prompt translation), outside the scopes above.
+CHAT_COUNTERS = ("chat_errors", "chat_timeouts", "chat_mangled")
 _BOOLS = (
     "queue_full",
     "fail_midway",
@@ -26,6 +28,7 @@ _BOOLS = (
     "swapface_unsupported",
     "video_in_image_url",
     "uploads_unsupported",
+    "chat_unsupported",
 )
 
 # One lock for all instances: check-and-decrement must not interleave if a test thread
@@ -61,6 +64,10 @@ class Faults:
     video_in_image_url: bool = False  # video results: the video in imageUrl, no videoUrl
     video_bytes: int = 0  # video results are padded to at least this many bytes
     uploads_unsupported: bool = False  # POST /mj/submit/upload-discord-images answers 404
+    chat_errors: int = 0  # next N chat completions answer HTTP 500
+    chat_timeouts: int = 0  # next N chat completions answer after timeout_seconds
+    chat_mangled: int = 0  # next N chat answers lose their [[n]] placeholders
+    chat_unsupported: bool = False  # /v1/chat/completions answers HTTP 404
 
     def take(self, counter: str, scope: str) -> bool:
         """Consume one unit of `counter` if it applies to a route of `scope`."""
@@ -68,6 +75,15 @@ class Faults:
             raise ValueError(f"unknown counter {counter!r}")
         if self.fault_scope not in ("all", scope):
             return False
+        return self._consume(counter)
+
+    def take_chat(self, counter: str) -> bool:
+        """Consume one unit of a chat counter."""
+        if counter not in CHAT_COUNTERS:
+            raise ValueError(f"unknown chat counter {counter!r}")
+        return self._consume(counter)
+
+    def _consume(self, counter: str) -> bool:
         with _LOCK:
             left = getattr(self, counter)
             if left <= 0:
@@ -101,7 +117,7 @@ class Faults:
 
 
 def _coerce(name: str, value: Any) -> Any:
-    if name in COUNTERS:
+    if name in COUNTERS or name in CHAT_COUNTERS:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer")
         return value
