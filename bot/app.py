@@ -18,7 +18,7 @@ import discord
 import httpx
 from discord.ext import commands
 
-from bot.config import ButtonPolicy, Settings
+from bot.config import ButtonPolicy, Settings, TranslateMode
 from bot.core.accounts import Accounts
 from bot.core.admission import Admission
 from bot.core.controls import JobControls
@@ -26,14 +26,17 @@ from bot.core.credits import Credits
 from bot.core.editor_links import EditorLinks
 from bot.core.health import AggregatorHealth, OperatorAlerts
 from bot.core.history import JobHistory
+from bot.core.imagine_batch import ImagineBatch
 from bot.core.job_log import log_job_event
 from bot.core.jobs import JobService
 from bot.core.lifecycle import JobLifecycle
 from bot.core.limits import Limits
 from bot.core.metrics import BotMetrics
+from bot.core.mj.chat import ChatClient
 from bot.core.mj.client import MJClient
 from bot.core.preferences import Preferences
 from bot.core.presses import ButtonPresses
+from bot.core.pricing import PriceKind
 from bot.core.push import PushHooks, PushInbox
 from bot.core.queued import QUEUE_SECONDS
 from bot.core.recovery import SubmitRecovery
@@ -42,6 +45,8 @@ from bot.core.stats import StatsService
 from bot.core.storage import SqlStorage, open_storage
 from bot.core.submit_state import SubmitStates
 from bot.core.tracker import Tracker
+from bot.core.translate import PromptTranslator
+from bot.core.validation import MAX_PROMPT_CHARS
 from bot.discord_bot import MJBot
 from bot.logging_setup import configure_logging
 from bot.ui.alerts import AlertSender
@@ -49,7 +54,9 @@ from bot.ui.clicks import ClickHandler
 from bot.ui.command_sync import CommandSync
 from bot.ui.delivery import MessageDelivery
 from bot.ui.editor_link import EditorLinkOffer, EditorResults
+from bot.ui.expansion import ExpansionConfirm
 from bot.ui.flow import CommandFlow
+from bot.ui.login import log_in
 from bot.ui.publisher import Publisher
 from bot.web.editor import EditorSite
 from bot.web.health import (
@@ -64,11 +71,13 @@ from bot.web.wiring import build_web, web_warnings
 from cogs.account import Account
 from cogs.admin import Admin
 from cogs.blend import Blend
+from cogs.context_menus import ContextMenus
 from cogs.describe import Describe
 from cogs.history import History
 from cogs.imagine import Imagine
 from cogs.settings import SettingsCommand
 from cogs.shorten import Shorten
+from cogs.swapface import SwapFace
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +121,7 @@ def build_core(
     queued_poll_interval: float | None = None,
     admission: Admission | None = None,
     public_base: str | None = None,
+    translator: PromptTranslator | None = None,
     clock: Callable[[], float] = time.time,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> Core:
@@ -139,7 +149,13 @@ def build_core(
     starter = JobStarter(lifecycle, hooks=hooks, states=states)
     preferences = Preferences(storage.preferences, clock=clock)
     jobs = JobService(
-        client, storage.jobs, lifecycle, starter, preferences=preferences, limits=limits
+        client,
+        storage.jobs,
+        lifecycle,
+        starter,
+        preferences=preferences,
+        limits=limits,
+        translator=translator,
     )
     presses = ButtonPresses(
         jobs, starter, client, storage.jobs, storage.buttons, limits=limits, monotonic=monotonic
@@ -173,6 +189,24 @@ def aggregator_client(settings: Settings, http: httpx.AsyncClient, **extra: Any)
     )
 
 
+def prompt_translator(
+    settings: Settings, http: httpx.AsyncClient, storage: SqlStorage
+) -> PromptTranslator | None:
+    """TRANSLATE_PROMPTS=auto: the aggregator's chat model, with the same key."""
+    if settings.translate_prompts is not TranslateMode.AUTO:
+        return None
+    chat = ChatClient(
+        http,
+        base_url=settings.api_root,
+        api_key=settings.mj_api_key,
+        model=settings.translate_model,
+        timeout=settings.translate_timeout_seconds,
+    )
+    return PromptTranslator(
+        chat, storage.translations, model=settings.translate_model, max_chars=MAX_PROMPT_CHARS
+    )
+
+
 def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> App:
     health = AggregatorHealth()
     metrics = BotMetrics()
@@ -182,6 +216,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         max_image_bytes=settings.max_image_bytes,
         owner_only_buttons=settings.button_policy is ButtonPolicy.OWNER,
         owner_pays=settings.button_policy is ButtonPolicy.OWNER_PAYS,
+        swapface_enabled=settings.swapface_enabled,
     )
     admission = Admission(
         Limits(settings.default_limits, exempt_user_ids=settings.admin_ids),
@@ -201,6 +236,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         admission=admission,
         # notifyHooks only where something answers them: PUBLIC_URL and WEB_LISTEN both.
         public_base=settings.public_base if settings.listen else None,
+        translator=prompt_translator(settings, http, storage),
     )
     sync = CommandSync(
         storage.meta,
@@ -235,15 +271,24 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
     metrics.count_in_flight(lambda: core.tracker.tracked_count)
     flow = CommandFlow(publisher, core.preferences)
     jobs = core.jobs
+    credits = admission.credits
+
+    def imagine_price() -> int | None:
+        return credits.prices.of(PriceKind.IMAGINE) if credits.enabled else None
+
+    confirm = ExpansionConfirm(publisher, core.preferences, price=imagine_price)
+    bot.add_dynamic_items(confirm.button_class())
     cogs: list[commands.Cog] = [
-        Imagine(jobs, flow),
+        Imagine(jobs, flow, ImagineBatch(jobs), confirm),
         Blend(jobs, flow),
         Describe(jobs, flow),
         Shorten(jobs, flow),
+        SwapFace(jobs, flow),
         Account(accounts),
         SettingsCommand(core.preferences, bot),
         History(core.history, core.preferences, publisher, accounts, bot),
         Admin(accounts, bot, stats=stats, quota=client.billing_quota),
+        ContextMenus(jobs, flow, bot.tree, download),
     ]
 
     def is_admin(interaction: discord.Interaction) -> bool:
@@ -277,7 +322,7 @@ async def started(app: App) -> AsyncIterator[App]:
     and re-send what a previous run did not deliver; on the way out stop all of that,
     send pending edits, close."""
     async with app.bot:
-        await app.bot.login(app.settings.discord_token.get_secret_value())
+        await log_in(app.bot, app.settings.discord_token.get_secret_value())
         await app.core.tracker.start()
         app.publisher.start()
         app.alerts.start(app.operator_alerts)

@@ -27,6 +27,13 @@ class ButtonPolicy(StrEnum):
     # "anyone", the old name of clicker_pays, is read as clicker_pays (see the validator).
 
 
+class TranslateMode(StrEnum):
+    """TRANSLATE_PROMPTS: whether CJK prompts go through the chat model first."""
+
+    OFF = "off"
+    AUTO = "auto"
+
+
 class SyncPolicy(StrEnum):
     """SYNC_COMMANDS: when the slash commands are sent to Discord at start."""
 
@@ -60,6 +67,7 @@ class Settings(BaseSettings):
     edit_interval_seconds: float = Field(5.0, ge=0, le=60)
     shutdown_grace_seconds: float = Field(10.0, ge=0, le=300)  # in-flight edits at a stop
     button_policy: ButtonPolicy = ButtonPolicy.OWNER
+    swapface_enabled: bool = True  # /swapface submits; off: it answers that it is off
     log_level: str = "INFO"
     log_format: str = "text"  # text, or json: one JSON object per line
 
@@ -75,6 +83,11 @@ class Settings(BaseSettings):
     cooldown_seconds: float = Field(0.0, ge=0, allow_inf_nan=False)
     allowed_channel_ids: str = ""
     allowed_role_ids: str = ""
+
+    # Prompts with Chinese, Japanese or Korean words translated to English before submit.
+    translate_prompts: TranslateMode = TranslateMode.OFF
+    translate_model: str = Field("gpt-4o-mini", min_length=1)
+    translate_timeout_seconds: float = Field(10.0, gt=0, le=120)
 
     web_listen: str | None = None  # host:port of the bot's web server; unset = none
     public_url: AnyHttpUrl | None = None  # where the aggregator and users reach it
@@ -115,6 +128,11 @@ class Settings(BaseSettings):
     @classmethod
     def _anyone_is_clicker_pays(cls, value: object) -> object:
         return ButtonPolicy.CLICKER_PAYS if str(value).strip().lower() == "anyone" else value
+
+    @field_validator("translate_prompts", mode="before")
+    @classmethod
+    def _translate_mode(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("web_listen")
     @classmethod

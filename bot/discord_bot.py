@@ -6,12 +6,15 @@ syncs commands when they changed, routes modal answers, and marks every user as 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 from discord.ext import commands
 
 from bot.core.accounts import Accounts
+from bot.core.validation import Rejection, RequestRejectedError
 from bot.ui.clicks import ClickHandler
 from bot.ui.command_sync import CommandSync
 from bot.ui.components import clickable_job_button
@@ -19,6 +22,7 @@ from bot.ui.replies import answer_error
 
 log = logging.getLogger(__name__)
 
+OWN_CUSTOM_ID_PREFIX = "mj:"
 _SEEN_HERE = (discord.InteractionType.component, discord.InteractionType.modal_submit)
 
 
@@ -32,11 +36,16 @@ class MJBot(commands.Bot):
             intents=discord.Intents.default(),
             help_command=None,
             max_ratelimit_timeout=60.0,
+            # The default for every send that names none: text from users and the
+            # aggregator (@everyone, <@id>, <@&id>) never pings anyone.
+            allowed_mentions=discord.AllowedMentions.none(),
         )
         self.command_sync = command_sync
         self._accounts = accounts
         self._cogs: Sequence[commands.Cog] = ()
         self._clicks: ClickHandler | None = None
+        self._templates: list[re.Pattern[str]] = []  # of every DynamicItem registered
+        self._set_up = False
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
         self.tree.interaction_check = self._before_command  # type: ignore[method-assign]
 
@@ -53,11 +62,30 @@ class MJBot(commands.Bot):
         return self._clicks
 
     async def setup_hook(self) -> None:
-        for cog in self._cogs:
-            await self.add_cog(cog)
-        self.add_dynamic_items(clickable_job_button(self._on_button))
+        # Runs again when a login is retried after failing in here (command sync).
+        if not self._set_up:
+            for cog in self._cogs:
+                await self.add_cog(cog)
+            self.add_dynamic_items(clickable_job_button(self._on_button))
+            self._set_up = True
         assert self.application_id is not None  # known after login
         await self.command_sync.run(self.tree, self.application_id)
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        super().add_dynamic_items(*items)
+        self._templates += [item.__discord_ui_compiled_template__ for item in items]
+
+    def _is_stray(self, interaction: discord.Interaction) -> bool:
+        """A press on one of the bot's own custom_ids ("mj:...") that no DynamicItem
+        takes: a button of an older version, or a forged one. discord.py would ignore it
+        and the user would see "This interaction failed"."""
+        if interaction.type is not discord.InteractionType.component:
+            return False
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if not custom_id.startswith(OWN_CUSTOM_ID_PREFIX):
+            return False
+        return not any(template.fullmatch(custom_id) for template in self._templates)
 
     async def _on_button(self, interaction: discord.Interaction, job_id: int, route: str) -> None:
         try:
@@ -88,6 +116,8 @@ class MJBot(commands.Bot):
         # listener: opening a wallet is idempotent, and a job opens its payer's wallet too.
         if interaction.type in _SEEN_HERE:
             await self._first_seen(interaction)
+        if self._is_stray(interaction):
+            await answer_error(interaction, RequestRejectedError(Rejection.BUTTON_UNKNOWN))
         if interaction.type is discord.InteractionType.modal_submit:
             try:
                 await self.clicks.on_modal_submit(interaction)

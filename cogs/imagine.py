@@ -1,4 +1,4 @@
-"""/imagine prompt [mode] [model] [image]"""
+"""/imagine prompt [mode] [model] [image] [image2 ... image5] [sref] [cref]"""
 
 from __future__ import annotations
 
@@ -7,19 +7,29 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
+from bot.core.imagine_batch import BatchResult, ImagineBatch, OriginFor, Refused
 from bot.core.jobs import JobService
-from bot.core.models import Job
+from bot.core.models import Job, Origin
 from bot.core.validation import MAX_PROMPT_CHARS, check_prompt
-from bot.ui.attachments import precheck, read_all
+from bot.ui.expansion import ExpansionConfirm
 from bot.ui.flow import CommandFlow, JobContext
+from bot.ui.named_images import given_images, precheck_given, read_given
 from cogs.choices import MODE_HELP, MODEL_HELP, MODELS, MODES, model_of, speed_of
 from cogs.installs import user_installable
 
 
 class Imagine(commands.Cog):
-    def __init__(self, service: JobService, flow: CommandFlow) -> None:
+    def __init__(
+        self,
+        service: JobService,
+        flow: CommandFlow,
+        batch: ImagineBatch,
+        confirm: ExpansionConfirm,
+    ) -> None:
         self._service = service
         self._flow = flow
+        self._batch = batch  # permutations and --repeat: several jobs from one prompt
+        self._confirm = confirm
 
     @app_commands.command(name="imagine", description=_("Create images from a prompt"))
     @app_commands.describe(
@@ -27,6 +37,12 @@ class Imagine(commands.Cog):
         mode=MODE_HELP,
         model=MODEL_HELP,
         image=_("An image to use as an image prompt"),
+        image2=_("A second image prompt (optional)"),
+        image3=_("A third image prompt (optional)"),
+        image4=_("A fourth image prompt (optional)"),
+        image5=_("A fifth image prompt (optional)"),
+        sref=_("A style reference image (--sref)"),
+        cref=_("A character reference image (--cref)"),
     )
     @app_commands.choices(mode=MODES, model=MODELS)
     @user_installable
@@ -37,20 +53,47 @@ class Imagine(commands.Cog):
         mode: app_commands.Choice[str] | None = None,
         model: app_commands.Choice[str] | None = None,
         image: discord.Attachment | None = None,
+        image2: discord.Attachment | None = None,
+        image3: discord.Attachment | None = None,
+        image4: discord.Attachment | None = None,
+        image5: discord.Attachment | None = None,
+        sref: discord.Attachment | None = None,
+        cref: discord.Attachment | None = None,
     ) -> None:
         service = self._service
-        attachments = [image] if image else []
+        max_bytes = service.limits.max_image_bytes
+        prompts = given_images(
+            image=image, image2=image2, image3=image3, image4=image4, image5=image5
+        )
+        references = given_images(sref=sref, cref=cref)
         check_prompt(prompt, max_chars=service.limits.max_prompt_chars)
-        precheck(attachments, max_bytes=service.limits.max_image_bytes)
+        precheck_given([*prompts, *references], max_bytes=max_bytes)
 
-        async def start(ctx: JobContext) -> Job:
-            images = await read_all(attachments)
-            return await service.imagine(
-                ctx.origin,
-                prompt,
-                images=images,
+        plan = await self._batch.plan(interaction.user.id, prompt)
+
+        async def launch(origin_for: OriginFor, on_refused: Refused | None) -> BatchResult:
+            data = await read_given([*prompts, *references], max_bytes=max_bytes)
+            count = len(prompts)
+            refs = dict(zip((r.name for r in references), data[count:], strict=True))
+            return await self._batch.start(
+                plan,
+                origin_for,
+                on_refused=on_refused,
+                images=data[:count],
+                sref=refs.get("sref"),
+                cref=refs.get("cref"),
                 mode=speed_of(mode),
                 bot_type=model_of(model),
             )
+
+        if plan.count > 1:  # asked first, privately; each job then gets its own message
+            await self._confirm.ask(interaction, plan, launch)
+            return
+
+        async def start(ctx: JobContext) -> list[Job]:
+            async def here(_: int) -> Origin:
+                return ctx.origin
+
+            return (await launch(here, None)).jobs
 
         await self._flow.run(interaction, start)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.i18n_images import IMAGES_TEXT
 from bot.core.i18n_installs import INSTALL_TEXT
 from bot.core.i18n_operators import OPERATOR_TEXT
+from bot.core.i18n_prompts import PROMPTS_TEXT
+from bot.core.i18n_swapface import SWAPFACE_TEXT
 from bot.core.i18n_user import USER_TEXT
 from bot.core.i18n_web import WEB_TEXT
 
@@ -68,6 +71,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "error.image_too_large": (
         "Image {position} is larger than {max_mb} MB.",
         "第 {position} 张图片超过 {max_mb} MB。",
+    ),
+    "error.image_too_many_pixels": (
+        "Image {position} has too many pixels (at most {max_mp} megapixels).",
+        "第 {position} 张图片像素过多（最多 {max_mp} 百万像素）。",
+    ),
+    "error.image_damaged": (
+        "Image {position} is damaged or incomplete. Please upload it again.",
+        "第 {position} 张图片已损坏或不完整，请重新上传。",
     ),
     "error.image_unreadable": (
         "Image {position} could not be downloaded from Discord. Please try again.",
@@ -217,6 +228,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     **USER_TEXT,
     # the Vary (Region) editor in the browser
     **WEB_TEXT,
+    # /swapface and video results
+    **SWAPFACE_TEXT,
+    # several image prompts, references, /describe link, the message context menus
+    **IMAGES_TEXT,
+    # prompt translation, permutations and --repeat
+    **PROMPTS_TEXT,
     # user installs: where the bot is not a member
     **INSTALL_TEXT,
 }

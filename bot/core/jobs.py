@@ -3,16 +3,21 @@ answer to a job waiting for input; validated here, started through `JobStarter`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
+from bot.core.faceswap import check_swap, refused
+from bot.core.image_inputs import check_imagine_images, check_link
+from bot.core.image_uploads import ImageUploads
 from bot.core.lifecycle import JobLifecycle
 from bot.core.mj.client import MJClient
-from bot.core.mj.errors import MJTimeoutError
+from bot.core.mj.errors import MJError, MJTimeoutError
 from bot.core.mj.schemas import BlendDimensions, BotType, SpeedMode
 from bot.core.models import InputImage, Job, JobKind, JobStatus, Origin
 from bot.core.ports import JobStore
 from bot.core.preferences import Preferences, UserPreferences
 from bot.core.starter import JobLimits, JobStarter
+from bot.core.translate import PromptTranslator, Translation, untranslated
 from bot.core.validation import (
     BLEND_MAX_IMAGES,
     BLEND_MIN_IMAGES,
@@ -35,13 +40,27 @@ class JobService:
         *,
         preferences: Preferences,
         limits: JobLimits | None = None,
+        uploads: ImageUploads | None = None,
+        translator: PromptTranslator | None = None,
     ) -> None:
         self._client = client
+        self._uploads = uploads or ImageUploads(client)
         self._jobs = jobs
         self._lifecycle = lifecycle
         self._starter = starter
         self.preferences = preferences
         self.limits = limits or JobLimits()
+        self._translator = translator  # TRANSLATE_PROMPTS=auto
+
+    async def translated(self, prompt: str) -> Translation:
+        """The prompt as it goes to Midjourney: in English where it had CJK words and
+        translation is on; else (or when translation fails) as written."""
+        if self._translator is None:
+            return untranslated(prompt)
+        return await self._translator.translate(prompt)
+
+    async def job(self, job_id: int) -> Job | None:
+        return await self._jobs.get(job_id)
 
     async def defaults(
         self, user_id: int, mode: SpeedMode | None, bot_type: BotType | None
@@ -58,29 +77,45 @@ class JobService:
         prompt: str,
         *,
         images: Sequence[bytes] = (),
+        sref: bytes | None = None,
+        cref: bytes | None = None,
         mode: SpeedMode | None = None,
         bot_type: BotType | None = None,
         parent: Job | None = None,
         index: int | None = None,
         payer_id: int | None = None,
         same_request: bool = False,
+        prepared: Translation | None = None,
     ) -> Job:
+        """`images`: image prompts (at most five), `sref` / `cref`: style and character
+        references; uploaded first where the aggregator can (see bot.core.image_uploads).
+        `prepared`: the prompt was suffixed and translated already (a permutation's jobs,
+        translated once); else both happen here."""
         mode, bot_type, prefs = await self.defaults(origin.user_id, mode, bot_type)
-        text = check_prompt(prefs.with_suffix(prompt), max_chars=self.limits.max_prompt_chars)
-        checked = check_images(images, max_bytes=self.limits.max_image_bytes)
+        if prepared is None:
+            limit = self.limits.max_prompt_chars
+            prepared = await self.translated(
+                check_prompt(prefs.with_suffix(prompt), max_chars=limit)
+            )
+        text = check_prompt(prepared.prompt, max_chars=self.limits.max_prompt_chars)
+        max_bytes = self.limits.max_image_bytes
+        checked = await asyncio.to_thread(
+            check_imagine_images, images, sref=sref, cref=cref, max_bytes=max_bytes
+        )
+        upload = await self._uploads.uses_upload(checked)  # refusals before the record
         job = await self._starter.record(
             JobKind.IMAGINE,
             origin,
             text,
             mode,
             bot_type,
+            options=prepared.options(),
             parent=parent,
             index=index,
             payer_id=payer_id,
             same_request=same_request,
         )
-        data_urls = [to_data_url(image) for image in checked]
-        call = self._client.imagine(text, images=data_urls, bot_type=bot_type, mode=mode)
+        call = self._uploads.imagine(text, checked, upload=upload, bot_type=bot_type, mode=mode)
         return await self._starter.submit(job, call)
 
     async def blend(
@@ -94,7 +129,7 @@ class JobService:
     ) -> Job:
         check_image_count(len(images), minimum=BLEND_MIN_IMAGES, maximum=BLEND_MAX_IMAGES)
         mode, bot_type, _ = await self.defaults(origin.user_id, mode, bot_type)
-        checked = check_images(images, max_bytes=self.limits.max_image_bytes)
+        checked = await self._checked(images)
         options = {"dimensions": dimensions.value}
         job = await self._starter.record(JobKind.BLEND, origin, "", mode, bot_type, options=options)
         urls = [to_data_url(image) for image in checked]
@@ -104,28 +139,37 @@ class JobService:
     async def describe(
         self,
         origin: Origin,
-        image: bytes,
+        image: bytes | None = None,
         *,
+        link: str | None = None,
         mode: SpeedMode | None = None,
         bot_type: BotType | None = None,
         parent: Job | None = None,
         index: int | None = None,
         payer_id: int | None = None,
     ) -> Job:
+        """An image, or a `link` that the aggregator fetches (the bot never does); the
+        link is kept in the job's options for "describe again"."""
+        if (image is None) == (link is None):
+            raise RequestRejectedError(Rejection.DESCRIBE_NEEDS_ONE)
         mode, bot_type, _ = await self.defaults(origin.user_id, mode, bot_type)
-        (checked,) = check_images([image], max_bytes=self.limits.max_image_bytes)
+        url = check_link(link) if link is not None else None
+        given = [image] if image is not None else []
+        checked = await self._checked(given)
         job = await self._starter.record(
             JobKind.DESCRIBE,
             origin,
             "",
             mode,
             bot_type,
-            inputs=[checked],
+            options={"link": url} if url else None,
+            inputs=checked,
             parent=parent,
             index=index,
             payer_id=payer_id,
         )
-        call = self._client.describe(to_data_url(checked), bot_type=bot_type, mode=mode)
+        source = to_data_url(checked[0]) if checked else None
+        call = self._client.describe(source, link=url, bot_type=bot_type, mode=mode)
         return await self._starter.submit(job, call)
 
     async def shorten(
@@ -137,12 +181,40 @@ class JobService:
         bot_type: BotType | None = None,
     ) -> Job:
         mode, bot_type, _ = await self.defaults(origin.user_id, mode, bot_type)
-        text = check_prompt(prompt, max_chars=self.limits.max_prompt_chars)
-        job = await self._starter.record(JobKind.SHORTEN, origin, text, mode, bot_type)
+        # Translated too: the analysis is of the words Midjourney would be given.
+        limit = self.limits.max_prompt_chars
+        translation = await self.translated(check_prompt(prompt, max_chars=limit))
+        text = check_prompt(translation.prompt, max_chars=limit)
+        options = translation.options()
+        job = await self._starter.record(
+            JobKind.SHORTEN, origin, text, mode, bot_type, options=options
+        )
         call = self._client.shorten(text, bot_type=bot_type, mode=mode)
         return await self._starter.submit(job, call)
 
+    async def swap_face(self, origin: Origin, source: bytes, target: bytes) -> Job:
+        """/swapface: the face in `source` put into `target`, at the user's speed."""
+        face, picture = check_swap(
+            source,
+            target,
+            enabled=self.limits.swapface_enabled,
+            max_bytes=self.limits.max_image_bytes,
+        )
+        mode, _, _ = await self.defaults(origin.user_id, None, None)
+        job = await self._starter.record(JobKind.SWAPFACE, origin, "", mode, None)
+        call = self._client.swap_face(to_data_url(face), to_data_url(picture), mode=mode)
+        try:
+            return await self._starter.submit(job, call)
+        except MJTimeoutError:
+            raise  # it may have started: said as for every other job
+        except MJError as exc:
+            raise refused(exc) from exc
+
     # ---------------------------------------------------------------- modals
+
+    async def _checked(self, images: Sequence[bytes]) -> list[InputImage]:
+        # Decoding takes milliseconds per megapixel: off the loop, so acks never wait on it.
+        return await asyncio.to_thread(check_images, images, max_bytes=self.limits.max_image_bytes)
 
     async def waiting_job(self, job_id: int, user_id: int) -> Job:
         """The job waiting in MODAL that this user may answer, or a refusal."""

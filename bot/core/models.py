@@ -25,6 +25,7 @@ class JobKind(StrEnum):
     DESCRIBE = "DESCRIBE"
     SHORTEN = "SHORTEN"
     ACTION = "ACTION"  # a button pressed on another job's result
+    SWAPFACE = "SWAPFACE"  # /swapface: InsightFace on the aggregator
 
 
 class JobStatus(StrEnum):

@@ -37,6 +37,13 @@ class MessagePayload:
     image_name: str = "image.png"
     buttons: tuple[ButtonSpec, ...] = field(default_factory=tuple)
     final: bool = False  # never coalesced away
+    # A video result: image_url is the video; this line (with its URL) goes into the
+    # content when the file is not attached (too large, not a video), as embeds show no video.
+    video_link: str | None = None
+
+    @property
+    def video(self) -> bool:
+        return self.video_link is not None
 
 
 def clip(text: str, limit: int = MAX_CONTENT) -> str:

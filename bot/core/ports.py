@@ -175,6 +175,16 @@ class EditorLinkStore(Protocol):
         ...
 
 
+class TranslationStore(Protocol):
+    """Translated prompts, by the model and the exact text it was sent."""
+
+    async def get(self, model: str, source: str) -> str | None: ...
+
+    async def put(self, model: str, source: str, translated: str, *, at: float) -> None:
+        """Keep a translation; one already kept for the same model and text stays."""
+        ...
+
+
 class MetaStore(Protocol):
     async def get(self, key: str) -> str | None: ...
 
@@ -315,6 +325,9 @@ class Stores(Protocol):
 
     @property
     def editor_links(self) -> EditorLinkStore: ...
+
+    @property
+    def translations(self) -> TranslationStore: ...
 
 
 class Storage(Stores, Protocol):

@@ -137,10 +137,18 @@ class ButtonPresses:
             )
         if route is ButtonRoute.DESCRIBE_AGAIN:
             inputs = await self._jobs.inputs(parent.id)
-            if not inputs:
+            link = parent.options.get("link")  # described from a link: the same link again
+            if not inputs and not isinstance(link, str):
                 raise RequestRejectedError(Rejection.JOB_NOT_READY)
+            image = inputs[0].data if inputs else None
             job = await self._service.describe(
-                origin, inputs[0].data, mode=mode, parent=parent, index=index, payer_id=payer
+                origin,
+                image,
+                link=None if inputs else str(link),
+                mode=mode,
+                parent=parent,
+                index=index,
+                payer_id=payer,
             )
             return [job]
         if parent.status is not JobStatus.SUCCESS or parent.task_id is None:
@@ -233,8 +241,11 @@ class ButtonPresses:
         remix = meaning.remixable and prompt is not None  # edited in the remix editor
         options = {"custom_id": button.custom_id, "label": button.label, "emoji": button.emoji}
         text = parent.final_prompt or parent.prompt
-        if asks_first or remix:
+        if asks_first or remix:  # a prompt the user typed: translated like /imagine's
             text = check_prompt(prompt or "", max_chars=self._limits.max_prompt_chars)
+            translation = await self._service.translated(text)
+            text = check_prompt(translation.prompt, max_chars=self._limits.max_prompt_chars)
+            options.update(translation.options())
         prefs = await self._service.preferences.of(origin.user_id)
         strong = prefs.strong if meaning.variation else None
         job = await self._starter.record(

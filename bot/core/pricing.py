@@ -34,6 +34,7 @@ _BY_JOB_KIND = {
     JobKind.BLEND: PriceKind.BLEND,
     JobKind.DESCRIBE: PriceKind.DESCRIBE,
     JobKind.SHORTEN: PriceKind.SHORTEN,
+    JobKind.SWAPFACE: PriceKind.SWAPFACE,
 }
 # Aggregator button ids (shared/mj-api.md) -> what the press produces.
 _ACTIONS: tuple[tuple[re.Pattern[str], PriceKind], ...] = tuple(

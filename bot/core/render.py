@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from bot.core.buttons import ButtonRoute, classify
 from bot.core.i18n import t
+from bot.core.media import gives_video
 from bot.core.models import (
     INTERRUPTED_REASON,
     TIMED_OUT_REASON,
@@ -28,6 +29,7 @@ from bot.core.payload import (
     clip,
 )
 from bot.core.prompts import describe_prompts, shortened_prompts
+from bot.core.translation_note import translation_note
 
 MAX_ROWS = 5
 MAX_PER_ROW = 5
@@ -73,9 +75,9 @@ def render(
     return MessagePayload(content=_content(job, headline, state, locale), buttons=cancel)
 
 
-def _content(job: Job, headline: str, state: str | None, locale: str) -> str:
+def _content(job: Job, headline: str, state: str | None, locale: str, *, reserve: int = 0) -> str:
     """`**prompt** - @user (state) (fast)`, then the job number in small print (for
-    /show and /history)."""
+    /show and /history); `reserve`: characters kept free for a line added later."""
     line = headline
     if state:
         line += f" ({state})"
@@ -83,7 +85,10 @@ def _content(job: Job, headline: str, state: str | None, locale: str) -> str:
     if mode and mode != "none":
         line += f" ({t(f'mode.{mode}', locale)})"
     footer = f"-# {t('result.footer', locale, job=job.id)}"
-    return clip(line, MAX_CONTENT - len(footer) - 1) + "\n" + footer
+    note = translation_note(job.options, locale, _escape)  # TRANSLATE_PROMPTS=auto
+    if note:
+        footer = f"{note}\n{footer}"
+    return clip(line, MAX_CONTENT - len(footer) - 1 - reserve) + "\n" + footer
 
 
 def _cancel_button(job: Job, locale: str) -> tuple[ButtonSpec, ...]:
@@ -98,6 +103,8 @@ def _headline(job: Job, locale: str) -> str:
         subject = t("result.blend", locale)
     elif job.kind is JobKind.DESCRIBE:
         subject = t("result.describe_title", locale)
+    elif job.kind is JobKind.SWAPFACE:
+        subject = t("result.swapface", locale)
     else:
         subject = _escape(job.prompt) or t("result.blend", locale)
     label = _action_label(job, locale)
@@ -129,8 +136,11 @@ def _success(
     if job.kind in (JobKind.DESCRIBE, JobKind.SHORTEN):
         specs = layout_buttons(job.id, buttons, pressed=pressed)
         return _prompt_list(job, content, specs, locale)
+    if gives_video(job):
+        return _video(job, buttons, content, locale, pressed)
     seed = ButtonSpec(job.id, SEED_BUTTON, t("button.seed", locale), "🌱", 2, 0)
-    specs = layout_buttons(job.id, buttons, pressed=pressed, extra=(seed,) if job.task_id else ())
+    seeded = job.task_id and job.kind is not JobKind.SWAPFACE  # no Midjourney seed there
+    specs = layout_buttons(job.id, buttons, pressed=pressed, extra=(seed,) if seeded else ())
     return MessagePayload(
         content=content,
         image_url=job.image_url,
@@ -138,6 +148,29 @@ def _success(
         image_name=f"mj_{job.task_id or job.id}.png",
         buttons=specs,
         final=True,
+    )
+
+
+def _video(
+    job: Job,
+    buttons: Sequence[StoredButton],
+    content: str,
+    locale: str,
+    pressed: Collection[int],
+) -> MessagePayload:
+    """The video file attached (the publisher checks the bytes), with the task's own
+    buttons (Extend, ...); no Seed: a video has no image seed."""
+    link = t("result.video_link", locale, url=job.image_url) if job.image_url else None
+    if link:  # room for the link, should the file not be attached
+        content = _content(job, _headline(job, locale), None, locale, reserve=len(link) + 1)
+    return MessagePayload(
+        content=content,
+        image_url=job.image_url,
+        attach_image=job.image_url is not None,
+        image_name=f"mj_{job.task_id or job.id}.mp4",
+        buttons=layout_buttons(job.id, buttons, pressed=pressed),
+        final=True,
+        video_link=link,
     )
 
 
@@ -190,6 +223,10 @@ def _family(custom_id: str) -> str:
         return "zoom"
     if custom_id.startswith("MJ::JOB::pan_"):
         return "pan"
+    if custom_id.startswith("MJ::JOB::animate_"):
+        return "animate"  # Animate on an image, Extend on a video
+    if custom_id.startswith("MJ::JOB::video_"):
+        return "video"
     return "other"
 
 

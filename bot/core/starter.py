@@ -32,6 +32,7 @@ class JobLimits:
     max_image_bytes: int = 8 * 1024 * 1024
     owner_only_buttons: bool = True
     owner_pays: bool = False  # a press by someone else is paid by the job's owner
+    swapface_enabled: bool = True  # SWAPFACE_ENABLED: /swapface may submit
 
 
 class JobStarter:

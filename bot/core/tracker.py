@@ -77,7 +77,8 @@ def task_update(task: Task, queue_position: int | None = None) -> TaskUpdate:
     return TaskUpdate(
         status=_STATUS_OF_TASK.get(task.status, JobStatus.WAITING),
         progress=task.progress,
-        image_url=task.image_url,
+        # A video result's file is what the user gets (its imageUrl is a still of it).
+        image_url=task.video or task.image_url,
         final_prompt=task.final_prompt,
         fail_reason=task.fail_reason,
         buttons=tuple(

@@ -1,15 +1,18 @@
 """Checks on user input made before anything reaches the aggregator.
 
-Images are judged by their bytes, never by the content type a client declared.
+Images are judged by their bytes as Pillow decodes them, never by the content type a
+client declared.
 """
 
 from __future__ import annotations
 
 import base64
+import unicodedata
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
+from bot.core.image_check import MAX_IMAGE_PIXELS, ImageCheckError, ImageProblem, inspect_image
 from bot.core.models import InputImage
 
 MAX_PROMPT_CHARS = 4000
@@ -26,6 +29,8 @@ class Rejection(StrEnum):
     IMAGE_NOT_SUPPORTED = "image_not_supported"
     IMAGE_TOO_LARGE = "image_too_large"
     IMAGE_UNREADABLE = "image_unreadable"
+    IMAGE_TOO_MANY_PIXELS = "image_too_many_pixels"
+    IMAGE_DAMAGED = "image_damaged"
     NOT_OWNER = "not_owner"
     BUTTON_UNKNOWN = "button_unknown"
     BUTTON_UNSUPPORTED = "button_unsupported"
@@ -56,6 +61,22 @@ class Rejection(StrEnum):
     CANCEL_REFUSED = "cancel_refused"
     CANCEL_UNSUPPORTED = "cancel_unsupported"
     SEED_UNAVAILABLE = "seed_unavailable"
+    SWAPFACE_DISABLED = "swapface_disabled"
+    SWAPFACE_SAME_IMAGE = "swapface_same_image"
+    # several image prompts, references, /describe link, the message context menus
+    NAMED_IMAGE_NOT_SUPPORTED = "named_image_not_supported"
+    NAMED_IMAGE_TOO_LARGE = "named_image_too_large"
+    NAMED_IMAGE_UNREADABLE = "named_image_unreadable"
+    REFERENCES_UNSUPPORTED = "references_unsupported"
+    DESCRIBE_NEEDS_ONE = "describe_needs_one"
+    LINK_INVALID = "link_invalid"
+    NO_IMAGE_IN_MESSAGE = "no_image_in_message"
+    MENU_EXPIRED = "menu_expired"
+    # permutations and --repeat (bot.core.permutations)
+    TOO_MANY_JOBS = "too_many_jobs"
+    PERMUTATION_UNBALANCED = "permutation_unbalanced"
+    PERMUTATION_TOO_DEEP = "permutation_too_deep"
+    REPEAT_INVALID = "repeat_invalid"
 
 
 class RequestRejectedError(Exception):
@@ -67,31 +88,34 @@ class RequestRejectedError(Exception):
         super().__init__(f"{reason}: {params}" if params else str(reason))
 
 
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
-
-
-def sniff_image_mime(data: bytes) -> str | None:
-    """The image type the bytes really are (PNG, JPEG, WEBP, GIF), or None."""
-    for signature, mime in _SIGNATURES:
-        if data.startswith(signature):
-            return mime
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def check_prompt(prompt: str, *, max_chars: int = MAX_PROMPT_CHARS) -> str:
-    text = prompt.strip()
-    if not text:
+    """The prompt as it is submitted: control characters become spaces, invisible format
+    characters (zero-width spaces, bidi overrides) go, ends trimmed; refused when nothing
+    visible is left or it is too long."""
+    text = clean_text(prompt).strip()
+    if not any(ch.isprintable() and not ch.isspace() and ch != _ZWJ for ch in text):
         raise RequestRejectedError(Rejection.PROMPT_EMPTY)
     if len(text) > max_chars:
         raise RequestRejectedError(Rejection.PROMPT_TOO_LONG, max=max_chars, length=len(text))
     return text
+
+
+_ZWJ = "\u200d"  # kept: it joins emoji (👩‍🎨), which prompts may use
+
+
+def clean_text(text: str) -> str:
+    """User text without control characters (as spaces, newlines kept) or invisible
+    format characters, which Midjourney cannot read and which hide what a text says."""
+    out = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cc":
+            out.append(ch if ch == "\n" else " ")
+        elif category == "Cf" and ch != _ZWJ:
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def check_image_count(count: int, *, minimum: int, maximum: int) -> None:
@@ -108,15 +132,29 @@ def check_declared_size(position: int, size: int, *, max_bytes: int) -> None:
 
 
 def check_images(images: Sequence[bytes], *, max_bytes: int) -> list[InputImage]:
-    """Every image is a real PNG/JPEG/WEBP/GIF within the size cap; positions are 1-based."""
+    """Every image is a whole PNG/JPEG/WEBP/GIF within the size caps, as Pillow decodes
+    it; positions are 1-based. CPU-bound: call it off the event loop."""
     checked = []
     for position, data in enumerate(images, start=1):
         check_declared_size(position, len(data), max_bytes=max_bytes)
-        mime = sniff_image_mime(data)
-        if mime is None:
-            raise RequestRejectedError(Rejection.IMAGE_NOT_SUPPORTED, position=position)
-        checked.append(InputImage(mime=mime, data=data))
+        try:
+            info = inspect_image(data)
+        except ImageCheckError as exc:
+            raise _image_rejection(exc, position) from exc
+        checked.append(InputImage(mime=info.mime, data=data))
     return checked
+
+
+def _image_rejection(error: ImageCheckError, position: int) -> RequestRejectedError:
+    if error.problem is ImageProblem.TOO_MANY_PIXELS:
+        return RequestRejectedError(
+            Rejection.IMAGE_TOO_MANY_PIXELS,
+            position=position,
+            max_mp=f"{MAX_IMAGE_PIXELS / 1_000_000:g}",
+        )
+    if error.problem is ImageProblem.DAMAGED:
+        return RequestRejectedError(Rejection.IMAGE_DAMAGED, position=position)
+    return RequestRejectedError(Rejection.IMAGE_NOT_SUPPORTED, position=position)
 
 
 def to_data_url(image: InputImage) -> str:

@@ -17,7 +17,7 @@ RELAY_UNSUPPORTED = (
 class ActionSpec:
     action: str  # proxy action label of the new task
     relay_action: str  # new-api's label
-    result: str  # grid | upscale | upscale_hd | describe | shorten | bookmark | imagine_all
+    result: str  # grid | upscale | upscale_hd | describe | shorten | video | bookmark | ...
     index: int = 1  # 1-based image / prompt index where relevant
     modal: str | None = None  # always needs /modal: zoom | inpaint | prompt
     remixable: bool = False  # needs /modal when the account has Remix on
@@ -45,6 +45,12 @@ def classify(custom_id: str) -> ActionSpec | None:
             return ActionSpec("REROLL", "REROLL", "grid", remixable=True)
         if verb.startswith("pan_"):
             return ActionSpec("PAN", "PAN", "grid", remixable=True)
+        if verb in ("animate_high", "animate_low"):
+            return ActionSpec("VIDEO", "VIDEO", "video")
+        if verb in ("animate_high_extend", "animate_low_extend"):
+            return ActionSpec("VIDEO_EXTEND", "VIDEO", "video")
+        if verb == "video_virtual_upscale":
+            return ActionSpec("UPSCALE", "VIDEO", "video", index)
         return None
     if family == "Outpaint":
         return ActionSpec("ZOOM", "ZOOM", "grid")

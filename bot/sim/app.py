@@ -20,6 +20,7 @@ from bot.sim.lookup import query_page, task_list
 from bot.sim.model import SimError, SimTask, Submitted
 from bot.sim.serialize import error, submitted
 from bot.sim.stats import RequestRecord
+from bot.sim.uploads import upload
 
 if TYPE_CHECKING:
     from bot.sim.server import Simulator
@@ -100,19 +101,21 @@ class MjRoutes:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
         engine = sim.engine
+        # Endpoint (as the request log names it, and its path after /mj/) -> engine.
         self._submits: dict[str, Callable[..., Submitted]] = {
-            "imagine": engine.imagine,
-            "blend": engine.blend,
-            "describe": engine.describe,
-            "shorten": engine.shorten,
-            "action": engine.action,
-            "modal": engine.modal,
+            "submit/imagine": engine.imagine,
+            "submit/blend": engine.blend,
+            "submit/describe": engine.describe,
+            "submit/shorten": engine.shorten,
+            "submit/action": engine.action,
+            "submit/modal": engine.modal,
+            "insight-face/swap": engine.swap_face,
         }
 
     def route_defs(self) -> list[web.RouteDef]:
         table: list[tuple[str, str, str, Handler]] = [
-            ("POST", f"/mj/submit/{name}", f"submit/{name}", self._submit(name))
-            for name in self._submits
+            ("POST", f"/mj/{endpoint}", endpoint, self._submit(endpoint))
+            for endpoint in self._submits
         ]
         table += [
             ("GET", "/mj/task/{task_id}/fetch", "task/fetch", self.fetch),
@@ -122,6 +125,12 @@ class MjRoutes:
             ("GET", "/mj/task/queue", "task/queue", self.queue),
             ("POST", "/mj/task/{task_id}/cancel", "task/cancel", self.cancel),
             ("GET", "/mj/task/{task_id}/image-seed", "task/image-seed", self.image_seed),
+            (
+                "POST",
+                "/mj/submit/upload-discord-images",
+                "submit/upload-discord-images",
+                self.upload,
+            ),
         ]
         return [
             web.route(method, prefix + path, self._wrap(endpoint, handler))
@@ -132,7 +141,7 @@ class MjRoutes:
     # -- cross-cutting: log, faults, auth ----------------------------------------------
 
     def _wrap(self, endpoint: str, handler: Handler) -> RouteHandler:
-        scope = "submit" if endpoint.startswith("submit/") else "query"
+        scope = "submit" if endpoint.startswith("submit/") or endpoint in self._submits else "query"
 
         async def wrapped(request: web.Request) -> web.StreamResponse:
             mode = _mode(request.path)
@@ -170,7 +179,7 @@ class MjRoutes:
         snap = self.sim.engine.snapshot(task, now)
         return self.sim.view.render(task, snap, self.sim.base_url)
 
-    def _submit(self, name: str) -> Handler:
+    def _submit(self, endpoint: str) -> Handler:
         async def handler(request: web.Request, call: Call) -> web.StreamResponse:
             if not call.body_ok:
                 return self._error(SimError(4, "请求体不是合法的JSON"))
@@ -178,7 +187,7 @@ class MjRoutes:
             custom_id = fields.get("customId")
             if (
                 self.sim.config.flavor == "relay"
-                and name == "action"
+                and endpoint == "submit/action"
                 and isinstance(custom_id, str)
                 and custom_id.startswith(RELAY_UNSUPPORTED)
             ):
@@ -186,7 +195,7 @@ class MjRoutes:
             if self.sim.config.flavor == "relay":  # new-api strips it (MjNotifyEnabled off)
                 fields = {k: v for k, v in fields.items() if k != "notifyHook"}
             try:
-                sub = self._submits[name](fields, mode=call.mode)
+                sub = self._submits[endpoint](fields, mode=call.mode)
             except SimError as err:
                 return self._error(err)
             self.sim.billing.charge()
@@ -232,6 +241,16 @@ class MjRoutes:
         now = self.sim.engine.clock()
         tasks = list(self.sim.engine.tasks.values())
         return json_response(task_list(tasks, lambda task: self._render(task, now)))
+
+    async def upload(self, request: web.Request, call: Call) -> web.StreamResponse:
+        if self.sim.faults.uploads_unsupported:  # plus/novicezk and most relays have none
+            return web.Response(status=404, text="404: Not Found")
+        try:
+            answer = upload(self.sim, call.fields)
+        except SimError as err:
+            return self._error(err)
+        self.sim.billing.charge()  # new-api bills mj_upload
+        return json_response(answer)
 
     async def fetch(self, request: web.Request, call: Call) -> web.StreamResponse:
         task = self.sim.engine.get(request.match_info["task_id"])

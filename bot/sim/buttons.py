@@ -48,8 +48,23 @@ def single_buttons(h: str, *, upscales: bool = True) -> list[Button]:
     ]
     arrows = (("left", "⬅️"), ("right", "➡️"), ("up", "⬆️"), ("down", "⬇️"))
     out += [button(f"MJ::JOB::pan_{d}::1::{h}::SOLO", emoji=e) for d, e in arrows]
+    if upscales:  # video-capable accounts animate an upscaled image
+        out += [
+            button(f"MJ::JOB::animate_high::1::{h}::SOLO", label="Animate (High)", emoji="🎞️"),
+            button(f"MJ::JOB::animate_low::1::{h}::SOLO", label="Animate (Low)", emoji="🎞️"),
+        ]
     out.append(button(f"MJ::BOOKMARK::{h}", emoji="❤️"))
     return out
+
+
+def video_buttons(h: str) -> list[Button]:
+    """On a video (trueai's synthetic set, mj-api.md §7): upscale one of the four, extend."""
+    ups = [button(f"MJ::JOB::video_virtual_upscale::{n}::{h}", label=f"U{n}") for n in range(1, 5)]
+    return [
+        *ups,
+        button(f"MJ::JOB::animate_high_extend::1::{h}", label="Extend (High)", emoji="🎞️"),
+        button(f"MJ::JOB::animate_low_extend::1::{h}", label="Extend (Low)", emoji="🎞️"),
+    ]
 
 
 def describe_buttons() -> list[Button]:
@@ -79,4 +94,8 @@ def buttons_for(kind: str, job_hash: str) -> list[Button]:
         return describe_buttons()
     if kind == "shorten":
         return shorten_buttons(job_hash)
+    if kind == "video":
+        return video_buttons(job_hash)
+    if kind == "swap":  # a face swap's result has no buttons
+        return []
     raise ValueError(f"unknown result kind {kind!r}")

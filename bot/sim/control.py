@@ -8,6 +8,7 @@ from aiohttp import web
 
 from bot.sim.app import json_response, update_from_json
 from bot.sim.images import task_image
+from bot.sim.video import tiny_mp4
 
 if TYPE_CHECKING:
     from bot.sim.server import Simulator
@@ -19,7 +20,14 @@ GET  /sim/faults  current faults;  POST /sim/faults {{"http_500": 2, ...}} to ch
 POST /sim/reset   forget tasks, counters and faults
 GET  /v1/dashboard/billing/subscription, /v1/dashboard/billing/usage  new-api style quota
 GET  /sim/billing  the quota figures;  POST /sim/billing {{"limit_usd": 5}} to change them
+POST /v1/chat/completions  OpenAI-style chat (prompt translation): a small Chinese word list;
+  faults chat_errors, chat_timeouts (after timeout_seconds), chat_mangled, chat_unsupported
 Prompt tricks: "sim:fail" fails at ~50%, "sim:stuck" never finishes, "bannedword" -> code 24
+POST /mj/insight-face/swap  face swap (SWAP_FACE); fault swapface_unsupported -> code 4
+Animate buttons on upscales give videos: videoUrl -> /sim/videos/<id>/video.mp4 (a tiny MP4;
+  faults video_bytes pads it, video_in_image_url puts it in imageUrl instead)
+POST /mj/submit/upload-discord-images {{"base64Array": [...]}} -> URLs served at /sim/uploads/
+  (fault uploads_unsupported answers 404); /mj/submit/describe takes "link" (never fetched)
 notifyHook: POSTed the task on each status/progress change (the relay flavour strips it;
   fault drop_notify_hook loses every callback)
 Lost submit answers: {{"lose_submit_answers": 1, "lost_answer": "hang"|"drop"}}; the task
@@ -57,6 +65,15 @@ def control_routes(sim: Simulator) -> list[web.RouteDef]:
     async def image(request: web.Request) -> web.StreamResponse:
         return serve(request.match_info["task_id"], request.match_info["name"])
 
+    async def video(request: web.Request) -> web.StreamResponse:
+        # A finished video task's file: a tiny MP4, padded by the `video_bytes` fault.
+        task = sim.engine.get(request.match_info["task_id"])
+        if task is None or task.kind != "video" or request.match_info["name"] != "video.mp4":
+            raise web.HTTPNotFound()
+        sim.log.record_image()
+        data = tiny_mp4(task.id, sim.faults.video_bytes)
+        return web.Response(body=data, content_type="video/mp4")
+
     async def relay_image(request: web.Request) -> web.StreamResponse:
         # new-api style image proxy: whatever the task currently shows (preview or final).
         task = sim.engine.get(request.match_info["task_id"])
@@ -70,5 +87,6 @@ def control_routes(sim: Simulator) -> list[web.RouteDef]:
         web.post("/sim/faults", set_faults),
         web.post("/sim/reset", reset),
         web.get("/sim/images/{task_id}/{name}", image),
+        web.get("/sim/videos/{task_id}/{name}", video),
         web.get("/mj/image/{task_id}", relay_image),
     ]

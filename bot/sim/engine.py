@@ -32,6 +32,7 @@ from bot.sim.model import (
     Timeline,
 )
 from bot.sim.png import png_size
+from bot.sim.swap import submit_swap
 from bot.sim.texts import describe_prompts, numbered, shorten_prompt
 
 Body = Mapping[str, Any]
@@ -117,9 +118,18 @@ class Engine:
         return self.launch(task)
 
     def describe(self, body: Body, *, mode: str | None = None) -> Submitted:
-        raw = body.get("base64")
+        raw, link = body.get("base64"), payload.text(body.get("link"))
+        if (raw is None or raw == "") and not link:
+            raise SimError(4, "base64或link不能为空")
         if raw is None or raw == "":
-            raise SimError(4, "base64不能为空")
+            # trueai's `link`: the simulator never fetches it (prompts follow the URL)
+            if not link.startswith(("http://", "https://")):
+                raise SimError(4, "link格式错误")
+            self.screen("")
+            task = self.new_task("DESCRIBE", "describe", body, mode, None, None, "/describe")
+            task.choices = describe_prompts(task.id + link, "1:1")
+            task.result_text = numbered(task.choices)
+            return self.launch(task)
         data, mime = payload.image(raw)
         self.screen("")
         task = self.new_task("DESCRIBE", "describe", body, mode, None, None, "/describe")
@@ -140,6 +150,9 @@ class Engine:
 
     def modal(self, body: Body, *, mode: str | None = None) -> Submitted:
         return submit_modal(self, body, mode)
+
+    def swap_face(self, body: Body, *, mode: str | None = None) -> Submitted:
+        return submit_swap(self, body, mode)
 
     def cancel(self, task_id: str) -> None:
         task = self.tasks.get(task_id)

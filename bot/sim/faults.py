@@ -21,6 +21,8 @@ COUNTERS = (
     "lose_submit_answers",
 )
 LOST_ANSWERS = ("hang", "drop")
+# Next-N counters of /v1/chat/completions (prompt translation), outside the scopes above.
+CHAT_COUNTERS = ("chat_errors", "chat_timeouts", "chat_mangled")
 _BOOLS = (
     "queue_full",
     "fail_midway",
@@ -31,6 +33,10 @@ _BOOLS = (
     "result_as_number",
     "billing_unsupported",
     "drop_notify_hook",
+    "swapface_unsupported",
+    "video_in_image_url",
+    "uploads_unsupported",
+    "chat_unsupported",
     "task_query_unsupported",
     "task_list_unsupported",
 )
@@ -64,6 +70,14 @@ class Faults:
     result_as_number: bool = False  # submit `result` as a JSON number
     billing_unsupported: bool = False  # /v1/dashboard/billing/* answer HTTP 404
     drop_notify_hook: bool = False  # notifyHook callbacks are not made (lost, or a relay)
+    swapface_unsupported: bool = False  # insight-face/swap answers code 4 "服务不支持"
+    video_in_image_url: bool = False  # video results: the video in imageUrl, no videoUrl
+    video_bytes: int = 0  # video results are padded to at least this many bytes
+    uploads_unsupported: bool = False  # POST /mj/submit/upload-discord-images answers 404
+    chat_errors: int = 0  # next N chat completions answer HTTP 500
+    chat_timeouts: int = 0  # next N chat completions answer after timeout_seconds
+    chat_mangled: int = 0  # next N chat answers lose their [[n]] placeholders
+    chat_unsupported: bool = False  # /v1/chat/completions answers HTTP 404
     # The next N submits make their task, and their answer is lost: "hang" holds the
     # request unanswered (the client times out, or is killed meanwhile), "drop" closes
     # the connection without an answer.
@@ -78,6 +92,15 @@ class Faults:
             raise ValueError(f"unknown counter {counter!r}")
         if self.fault_scope not in ("all", scope):
             return False
+        return self._consume(counter)
+
+    def take_chat(self, counter: str) -> bool:
+        """Consume one unit of a chat counter."""
+        if counter not in CHAT_COUNTERS:
+            raise ValueError(f"unknown chat counter {counter!r}")
+        return self._consume(counter)
+
+    def _consume(self, counter: str) -> bool:
         with _LOCK:
             left = getattr(self, counter)
             if left <= 0:
@@ -111,7 +134,7 @@ class Faults:
 
 
 def _coerce(name: str, value: Any) -> Any:
-    if name in COUNTERS:
+    if name in COUNTERS or name in CHAT_COUNTERS:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer")
         return value
@@ -122,6 +145,10 @@ def _coerce(name: str, value: Any) -> Any:
     if name == "lost_answer":
         if value not in LOST_ANSWERS:
             raise ValueError(f"lost_answer must be one of {', '.join(LOST_ANSWERS)}")
+        return value
+    if name == "video_bytes":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError("video_bytes must be a non-negative integer")
         return value
     if name == "fault_scope":
         if value not in SCOPES:

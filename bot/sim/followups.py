@@ -29,6 +29,7 @@ _KINDS: dict[str, ResultKind] = {
     "upscale_hd": "upscale_hd",
     "describe": "describe",
     "shorten": "shorten",
+    "video": "video",
 }
 
 
@@ -117,7 +118,7 @@ def _child(
     child.size = parent.size
     if kind == "upscale":  # the chosen quadrant of the grid, as one image
         child.colours = [parent.colours[min(spec.index, len(parent.colours)) - 1]]
-    elif kind == "upscale_hd":
+    elif kind in ("upscale_hd", "video"):
         child.colours = parent.colours[:1]
     elif kind == "describe" and parent.source is not None:  # Picread::Retry
         child.description = "/describe"

@@ -86,7 +86,7 @@ def task_image(task: SimTask, name: str) -> tuple[bytes, str] | None:
         percent = min(100, int(preview[1]))
         haze = round(0.1 + 0.7 * (100 - percent) / 100, 2)
         width, height = max(8, width // 2), max(8, height // 2)
-    elif name not in ("grid.png", "upscale.png"):
+    elif name not in ("grid.png", "upscale.png", "cover.png"):
         return None
     if task.kind == "grid":
         return grid_png(tuple(task.colours[:4]), width, height, haze), "image/png"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ResultKind = Literal["grid", "upscale", "upscale_hd", "describe", "shorten"]
+ResultKind = Literal["grid", "upscale", "upscale_hd", "describe", "shorten", "swap", "video"]
 RGB = tuple[int, int, int]
 
 DEFAULT_PROGRESS_STEPS: tuple[int, ...] = (0, 15, 31, 46, 62, 78, 93)
@@ -148,6 +148,13 @@ def final_image(task: SimTask) -> str | None:
     if task.kind == "shorten":
         return None
     if task.kind == "describe":
-        mime = task.source[1] if task.source else "image/png"
-        return image_path(task.id, "source." + mime.split("/", 1)[1])
+        if task.source is None:
+            return None  # described from a link: no image the simulator has
+        return image_path(task.id, "source." + task.source[1].split("/", 1)[1])
+    if task.kind == "video":  # imageUrl: a still of the video (videoUrl has the file)
+        return image_path(task.id, "cover.png")
     return image_path(task.id, "grid.png" if task.kind == "grid" else "upscale.png")
+
+
+def video_path(task: SimTask) -> str:
+    return f"/sim/videos/{task.id}/video.mp4"

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.sim.model import INSTANCE_PROPS, MODAL_DESCRIPTION, SimError, SimTask, Snapshot, Submitted
+from bot.sim.faults import Faults
+from bot.sim.model import (
+    INSTANCE_PROPS,
+    MODAL_DESCRIPTION,
+    SimError,
+    SimTask,
+    Snapshot,
+    Submitted,
+    video_path,
+)
 
 Payload = dict[str, Any]
 
@@ -12,9 +21,22 @@ Payload = dict[str, Any]
 class TaskView:
     """Renders tasks; remembers which ids a relay has already shown once."""
 
-    def __init__(self, flavor: str) -> None:
+    def __init__(self, flavor: str, faults: Faults | None = None) -> None:
         self.flavor = flavor
+        self._faults = faults or Faults()
         self._seen: set[str] = set()
+
+    def _media(
+        self, task: SimTask, snap: Snapshot, image: str | None, base_url: str
+    ) -> tuple[str | None, Payload]:
+        """imageUrl, and the video fields of a finished video task (trueai / newer
+        new-api); with the `video_in_image_url` fault the video is in imageUrl alone."""
+        if task.kind != "video" or snap.status != "SUCCESS":
+            return image, {}
+        video = base_url + video_path(task)
+        if self._faults.video_in_image_url:
+            return video, {}
+        return image, {"videoUrl": video, "videoUrls": [{"url": video}]}
 
     def reset(self) -> None:
         self._seen.clear()
@@ -34,6 +56,9 @@ class TaskView:
             props["custom_id"] = task.custom_id
         if done:
             props |= {"messageHash": task.job_hash, "messageId": f"13{task.id}", "flags": 0}
+        image, video = self._media(
+            task, snap, base_url + snap.image_path if snap.image_path else None, base_url
+        )
         return {
             "id": task.id,
             "action": task.action,
@@ -46,11 +71,12 @@ class TaskView:
             "submitTime": task.submit_ms,
             "startTime": snap.start_ms,
             "finishTime": snap.finish_ms,
-            "imageUrl": base_url + snap.image_path if snap.image_path else None,
+            "imageUrl": image,
             "progress": snap.progress,
             "failReason": snap.fail_reason,
             "properties": props,
             "buttons": task.buttons if done else [],
+            **video,
         }
 
     def _relay(
@@ -88,6 +114,8 @@ class TaskView:
         }
         if status == "SUCCESS":
             out["buttons"] = task.buttons
+            shown, video = self._media(task, snap, image, base_url)
+            out |= {"imageUrl": shown or "", **video}
         return out
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.sim.app import MjRoutes, key_accepted
 from bot.sim.billing import Billing, billing_routes
+from bot.sim.chat import ChatLog, chat_routes
 from bot.sim.control import control_routes
 from bot.sim.engine import Engine
 from bot.sim.faults import Faults
@@ -19,6 +20,7 @@ from bot.sim.hooks import HookCaller
 from bot.sim.model import DEFAULT_PROGRESS_STEPS
 from bot.sim.serialize import TaskView
 from bot.sim.stats import RequestLog, RequestRecord
+from bot.sim.uploads import Uploads, upload_routes
 
 HOST = "127.0.0.1"  # loopback only: the simulator has no auth on its control plane
 DEFAULT_PORT = 8787
@@ -59,15 +61,19 @@ class Simulator:
             remix=self.config.remix,
         )
         self.log = RequestLog()
-        self.view = TaskView(self.config.flavor)
+        self.view = TaskView(self.config.flavor, self.faults)
         self.billing = Billing()
+        self.uploads = Uploads()  # images from upload-discord-images, served back
+        self.chat = ChatLog()  # what /v1/chat/completions was asked
         self.hooks = HookCaller(self)  # notifyHook callbacks, while the server runs
         self.app = web.Application()
         self.app.add_routes(
             [
                 *MjRoutes(self).route_defs(),
                 *billing_routes(self, lambda request: key_accepted(request, self.config.api_key)),
+                *chat_routes(self, lambda request: key_accepted(request, self.config.api_key)),
                 *control_routes(self),
+                *upload_routes(self),
             ]
         )
         self.port = 0
@@ -104,6 +110,8 @@ class Simulator:
         self.log.clear()
         self.view.reset()
         self.billing.reset()
+        self.uploads.reset()
+        self.chat.reset()
         self.hooks.reset()
 
     async def start(self, *, access_log: logging.Logger | None = None) -> str:

@@ -11,7 +11,8 @@ import discord
 from bot.core.payload import ButtonSpec
 
 CUSTOM_ID_PREFIX = "mj:v1"
-CUSTOM_ID_TEMPLATE = r"mj:v1:(?P<job>[0-9]{1,19}):(?P<route>[0-9]{1,2}|[mcs])"
+# Job ids are 64-bit signed in the databases: 18 digits always fit, 19 may not.
+CUSTOM_ID_TEMPLATE = r"mj:v1:(?P<job>[0-9]{1,18}):(?P<route>[0-9]{1,2}|[mcs])"
 _CUSTOM_EMOJI_NAME = re.compile(r"^[A-Za-z0-9_]{2,32}$")
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import discord
 
 from bot.core.i18n import t
+from bot.core.media import video_filename
 from bot.core.models import Job, MessageKind, MessageRef
 from bot.core.payload import MAX_CONTENT, MessagePayload, clip
 from bot.core.ports import JobStore
@@ -184,15 +185,22 @@ def message_fields(payload: MessagePayload, image: bytes | None) -> dict[str, An
             embed.set_thumbnail(url=spec.thumbnail_url)
         embeds.append(embed)
     attachments: list[discord.File] = []
+    content = payload.content
     if image is not None:
-        attachments.append(discord.File(io.BytesIO(image), filename=payload.image_name))
+        name = payload.image_name
+        if payload.video:  # .mp4 or .webm, as the bytes are
+            name = video_filename(name.rsplit(".", 1)[0], image)
+        attachments.append(discord.File(io.BytesIO(image), filename=name))
+    elif payload.video_link:
+        # An embed cannot play a video; Discord shows a video link in the content.
+        content = clip(f"{content}\n{payload.video_link}", MAX_CONTENT)
     elif payload.image_url:
         # Previews, and results too large to upload: let Discord show the URL.
         if not embeds:
             embeds.append(discord.Embed())
         embeds[0].set_image(url=payload.image_url)
     return {
-        "content": payload.content,
+        "content": content,
         "embeds": embeds,
         "attachments": attachments,
         "view": build_view(payload.buttons),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from bot.core.faceswap import FaceSwapRefusedError
 from bot.core.i18n import t
+from bot.core.image_uploads import ImageUploadError
 from bot.core.mj.errors import (
     MJAPIError,
     MJAuthError,
@@ -23,6 +25,8 @@ def user_message(error: BaseException, locale: str | None) -> str:
     """Localized text for a failure; logs what only the operator should see."""
     if isinstance(error, RequestRejectedError):
         return rejection_message(error, locale)
+    if isinstance(error, ImageUploadError):  # the job was failed and refunded
+        return t("error.upload_failed", locale, reason=user_message(error.cause, locale))
     if isinstance(error, MJBannedPromptError):
         word = error.banned_word
         return t("error.banned", locale, word=word) if word else t("error.banned_unknown", locale)
@@ -37,6 +41,10 @@ def user_message(error: BaseException, locale: str | None) -> str:
         return t("error.misconfigured", locale)
     if isinstance(error, MJRateLimitedError):
         return t("error.rate_limited", locale)
+    if isinstance(error, FaceSwapRefusedError):
+        if error.reason is None:
+            return t("error.swapface_unsupported", locale)
+        return t("error.swapface_refused", locale, reason=error.reason)
     if isinstance(error, MJAPIError):
         return t("error.refused", locale, reason=error.description or f"code {error.code}")
     if isinstance(error, MJTimeoutError):

@@ -31,8 +31,7 @@ class JobContext:
         if not self._placeholder_replaced:
             await settle_placeholder(self.interaction)
             self._placeholder_replaced = True
-        message = await self.interaction.followup.send("…", wait=True, ephemeral=self.private)
-        return origin_of(self.interaction, message.id, MessageKind.FOLLOWUP, private=self.private)
+        return await followup_origin(self.interaction, private=self.private)
 
     async def refused(self, origin: Origin, error: Exception) -> None:
         """A later job of this interaction did not start (a limit, the user's balance, a
@@ -42,6 +41,12 @@ class JobContext:
             await self.interaction.followup.delete_message(message_id)
         text = user_message(error, str(self.interaction.locale))
         await self.interaction.followup.send(text, ephemeral=True)
+
+
+async def followup_origin(interaction: discord.Interaction, *, private: bool) -> Origin:
+    """A new followup message ("…") of an answered interaction, for one more job."""
+    message = await interaction.followup.send("…", wait=True, ephemeral=private)
+    return origin_of(interaction, message.id, MessageKind.FOLLOWUP, private=private)
 
 
 class CommandFlow:

@@ -27,20 +27,8 @@ def modal_custom_id(job_id: int, route: str) -> str:
 def prompt_modal(
     job_id: int, route: str, *, title_key: str, prefill: str, locale: str, region: bool = False
 ) -> discord.ui.Modal:
-    modal = discord.ui.Modal(
-        title=t(title_key, locale)[:45], custom_id=modal_custom_id(job_id, route), timeout=None
-    )
-    modal.add_item(
-        discord.ui.Label(
-            text=t("modal.prompt_label", locale)[:45],
-            component=discord.ui.TextInput(
-                custom_id=PROMPT_FIELD,
-                style=discord.TextStyle.paragraph,
-                default=prefill[:MAX_INPUT] or None,
-                max_length=MAX_INPUT,
-                required=True,
-            ),
-        )
+    modal = ask_prompt(
+        modal_custom_id(job_id, route), title_key=title_key, prefill=prefill, locale=locale
     )
     if region:
         modal.add_item(
@@ -56,6 +44,24 @@ def prompt_modal(
                 ),
             )
         )
+    return modal
+
+
+def ask_prompt(custom_id: str, *, title_key: str, prefill: str, locale: str) -> discord.ui.Modal:
+    """A modal with one prompt field, answered by its custom_id (see the module doc)."""
+    modal = discord.ui.Modal(title=t(title_key, locale)[:45], custom_id=custom_id, timeout=None)
+    modal.add_item(
+        discord.ui.Label(
+            text=t("modal.prompt_label", locale)[:45],
+            component=discord.ui.TextInput(
+                custom_id=PROMPT_FIELD,
+                style=discord.TextStyle.paragraph,
+                default=prefill[:MAX_INPUT] or None,
+                max_length=MAX_INPUT,
+                required=True,
+            ),
+        )
+    )
     # Not kept in memory: the listener answers the submit by its custom_id (see module doc).
     modal.stop()
     return modal

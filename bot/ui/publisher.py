@@ -20,6 +20,8 @@ import discord
 
 from bot.core.events import Cause, JobEvent
 from bot.core.i18n import t
+from bot.core.image_check import peek_image
+from bot.core.media import sniff_video_mime
 from bot.core.mj.errors import MJError
 from bot.core.models import Job, JobStatus
 from bot.core.payload import MAX_CONTENT, MessagePayload, clip
@@ -273,10 +275,17 @@ class Publisher:
             return None
         limit = upload_limit or job.message.upload_limit or DEFAULT_UPLOAD_LIMIT
         try:
-            return await self._download(payload.image_url, limit)
+            data = await self._download(payload.image_url, limit)
         except MJError as exc:
             log.info("job %d: result image not attached (%s); linking it instead", job.id, exc)
             return None
+        if payload.video and sniff_video_mime(data) is None:
+            log.info("job %d: the result is not a video file; linking it instead", job.id)
+            return None
+        if not payload.video and peek_image(data) is None:  # an error page, say
+            log.info("job %d: the result is not an image file; linking it instead", job.id)
+            return None
+        return data
 
     async def flush(self, within: float | None = None) -> bool:
         """Wait until every pending edit has been sent (shutdown and tests), at most

@@ -13,6 +13,18 @@ _ZH = {
     "turbo": "极速",
     "Midjourney or Niji": "Midjourney 或 Niji",
     "An image to use as an image prompt": "作为图片提示的参考图",
+    "A second image prompt (optional)": "第二张图片提示（可选）",
+    "A third image prompt (optional)": "第三张图片提示（可选）",
+    "A fourth image prompt (optional)": "第四张图片提示（可选）",
+    "A fifth image prompt (optional)": "第五张图片提示（可选）",
+    "A style reference image (--sref)": "风格参考图（--sref）",
+    "A character reference image (--cref)": "角色参考图（--cref）",
+    "Or the address (http/https) of an image; the aggregator fetches it": (
+        "或图片的地址（http/https），由服务商获取"
+    ),
+    # message context menus (their names, not descriptions)
+    "Describe this image": "描述这张图片",
+    "Use as image prompt": "用作图片提示",
     "Blend 2 to 5 images into a new one": "将 2 到 5 张图片混合成新图片",
     "First image": "第一张图片",
     "Second image": "第二张图片",
@@ -27,6 +39,9 @@ _ZH = {
     "The image to describe": "要描述的图片",
     "Find the important words of a prompt": "分析提示词中的关键词",
     "The prompt to analyse": "要分析的提示词",
+    "Put the face of one picture into another": "把一张图片里的人脸换到另一张图片上",
+    "The face to use": "要使用的人脸",
+    "The picture to put the face in": "要换入人脸的图片",
     # /balance, /redeem
     "Your credits, today's jobs and the limits that apply here": (
         "你的点数、今日任务和此处适用的限制"

@@ -38,11 +38,12 @@ from bot.core.editor_mask import (
     draw_mask,
 )
 from bot.core.i18n import language, t
+from bot.core.image_check import peek_image
 from bot.core.mask import image_size
 from bot.core.mj.errors import MJError
 from bot.core.models import InputImage, Job, Origin
 from bot.core.presses import MASK_SOURCE_MAX_BYTES, ButtonPresses, Press
-from bot.core.validation import MAX_PROMPT_CHARS, RequestRejectedError, sniff_image_mime
+from bot.core.validation import MAX_PROMPT_CHARS, RequestRejectedError
 from bot.ui.errors import user_message
 
 log = logging.getLogger(__name__)
@@ -190,14 +191,12 @@ class EditorSite:
             return web.Response(status=409, headers=_HEADERS)
         except MJError as exc:
             raise web.HTTPBadGateway(headers=_HEADERS) from exc
-        mime = sniff_image_mime(data)
-        if mime is None:
+        image = peek_image(data)
+        if image is None:
             raise web.HTTPBadGateway(headers=_HEADERS)
-        size = image_size(data)
-        if size is not None:
-            self._remember_size(press.parent.id, size)
+        self._remember_size(press.parent.id, (image.width, image.height))
         headers = {**_HEADERS, "Cache-Control": "private, max-age=600"}
-        return web.Response(body=data, content_type=mime, headers=headers)
+        return web.Response(body=data, content_type=image.mime, headers=headers)
 
     # ---------------------------------------------------------------- the submit
 

@@ -21,8 +21,8 @@ from bot.core.mj.errors import (
     MJValidationError,
 )
 from bot.core.mj.schemas import BlendDimensions, SpeedMode, TaskStatus
-from bot.core.png import encode_png
 from bot.sim import ManualClock, SimConfig, Simulator, running_simulator
+from bot.sim.png import encode_png
 from tests.conftest import API_KEY, make_client
 
 PNG = encode_png(8, 8, lambda y: b"\x10\x20\x30" * 8)

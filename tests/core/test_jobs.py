@@ -10,11 +10,11 @@ from bot.app import build_core
 from bot.core.mj.client import MJClient
 from bot.core.mj.errors import MJBannedPromptError
 from bot.core.models import Job, JobKind, JobStatus, MessageRef, Origin
-from bot.core.png import encode_png
 from bot.core.starter import JobLimits
 from bot.core.storage import SqlStorage
 from bot.core.validation import Rejection, RequestRejectedError
 from bot.sim import ManualClock, SimConfig, Simulator, running_simulator
+from bot.sim.png import encode_png
 from tests.conftest import make_client
 
 

@@ -15,12 +15,12 @@ from bot.core.credits import Credits
 from bot.core.limits import Limits, LimitSetting, LimitValues, Source, next_utc_midnight
 from bot.core.mj.client import MJClient
 from bot.core.models import JobStatus, MessageRef, Origin
-from bot.core.png import encode_png
 from bot.core.pricing import Prices
 from bot.core.starter import JobLimits
 from bot.core.storage import SqlStorage
 from bot.core.validation import Rejection, RequestRejectedError
 from bot.sim import ManualClock, Simulator
+from bot.sim.png import encode_png
 
 ADMIN = 900
 PNG = encode_png(8, 8, lambda y: b"\x10\x20\x30" * 8)

@@ -24,10 +24,10 @@ from bot.core.models import (
     JobStatus,
     NewJob,
 )
-from bot.core.png import encode_png
 from bot.core.storage import SqlStorage, open_storage
 from bot.core.submit_state import INSTANCE_KEY
 from bot.sim import ManualClock, Simulator
+from bot.sim.png import encode_png
 from tests.conftest import make_client
 from tests.core.test_credits import ADMIN, make_core, remix_waiting, run_until_idle, user
 

@@ -13,14 +13,14 @@ from bot.core.validation import (
     check_image_count,
     check_images,
     check_prompt,
-    sniff_image_mime,
     to_data_url,
 )
+from tests.images import declared_png, picture
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 16
-GIF = b"GIF89a" + b"\x00" * 16
-WEBP = b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 8
+PNG = picture("PNG")
+JPEG = picture("JPEG")
+GIF = picture("GIF")
+WEBP = picture("WEBP")
 
 
 @pytest.mark.parametrize(
@@ -28,28 +28,57 @@ WEBP = b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 8
     [(PNG, "image/png"), (JPEG, "image/jpeg"), (GIF, "image/gif"), (WEBP, "image/webp")],
 )
 def test_images_are_recognised_by_their_bytes(data: bytes, mime: str) -> None:
-    assert sniff_image_mime(data) == mime
+    assert check_images([data], max_bytes=100_000) == [InputImage(mime=mime, data=data)]
 
 
 @pytest.mark.parametrize(
-    "data", [b"", b"%PDF-1.7 not an image", b"<svg xmlns='...'/>", b"RIFF\x00\x00\x00\x00WAVE"]
+    "data",
+    [
+        b"",
+        b"%PDF-1.7 not an image",
+        b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+        b"RIFF\x00\x00\x00\x00WAVE",
+        b"\x89PNG\r\n\x1a\n" + b"\x00" * 16,  # a PNG signature and nothing behind it
+        picture("BMP"),  # a real image, not a format Midjourney takes
+        picture("TIFF"),
+    ],
 )
 def test_non_images_are_refused_with_their_position(data: bytes) -> None:
     with pytest.raises(RequestRejectedError) as caught:
-        check_images([PNG, data], max_bytes=1000)
+        check_images([PNG, data], max_bytes=100_000)
     assert caught.value.reason is Rejection.IMAGE_NOT_SUPPORTED
     assert caught.value.params == {"position": 2}
 
 
 def test_an_image_over_the_cap_is_refused() -> None:
     with pytest.raises(RequestRejectedError) as caught:
-        check_images([PNG + b"\x00" * 2000], max_bytes=1024 * 1024 // 1024)
+        check_images([picture("PNG", (64, 64)), PNG], max_bytes=len(PNG) + 1)
     assert caught.value.reason is Rejection.IMAGE_TOO_LARGE
     assert caught.value.params["position"] == 1
 
 
-def test_checked_images_keep_their_real_type() -> None:
-    assert check_images([JPEG, WEBP], max_bytes=1000) == [
+def test_a_decompression_bomb_is_refused_before_decoding() -> None:
+    bomb = declared_png(50_000, 50_000)
+    assert len(bomb) < 1000  # small on the wire, 2.5 gigapixels declared
+    with pytest.raises(RequestRejectedError) as caught:
+        check_images([bomb], max_bytes=100_000)
+    assert caught.value.reason is Rejection.IMAGE_TOO_MANY_PIXELS
+    assert caught.value.params == {"position": 1, "max_mp": "50"}
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP", "GIF"])
+def test_a_truncated_image_is_refused_as_damaged(fmt: str) -> None:
+    whole = picture(fmt, (200, 150), "orange")
+    with pytest.raises(RequestRejectedError) as caught:
+        check_images([whole[: len(whole) * 2 // 3]], max_bytes=100_000)
+    assert caught.value.reason in (Rejection.IMAGE_DAMAGED, Rejection.IMAGE_NOT_SUPPORTED)
+    if fmt in ("PNG", "JPEG"):  # their headers survive the cut: the decode finds it
+        assert caught.value.reason is Rejection.IMAGE_DAMAGED
+
+
+def test_checked_images_keep_their_real_type_whatever_the_name() -> None:
+    # The bytes decide: a JPEG is a JPEG even when Discord was told "image/png".
+    assert check_images([JPEG, WEBP], max_bytes=100_000) == [
         InputImage(mime="image/jpeg", data=JPEG),
         InputImage(mime="image/webp", data=WEBP),
     ]

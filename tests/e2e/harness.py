@@ -92,6 +92,26 @@ class Harness:
         await self.wait(finished, what)
         return self.original(token)
 
+    async def refusal(self, inter: Any) -> str:
+        """The text of the private refusal this interaction got: answered at once
+        (ephemeral), or deferred and then told in an ephemeral follow-up (the public
+        "thinking" placeholder deleted)."""
+
+        def answered() -> bool:
+            original = self.fake.original_response(inter.token)
+            if original is not None and original.ephemeral and original.content:
+                return True
+            return bool(inter.followup_ids) and (original is None or original.deleted)
+
+        await self.wait(answered, "a private refusal")
+        original = self.fake.original_response(inter.token)
+        if original is not None and not original.deleted and original.content:
+            message = original
+        else:
+            message = self.fake.message(inter.followup_ids[-1])
+        assert message.ephemeral, f"a refusal everyone can see: {message.content!r}"
+        return str(message.content)
+
     async def wait_job(self, job_id: int, status: JobStatus, within: float = 8.0) -> Job:
         """Until the stored job reaches `status`."""
         deadline = asyncio.get_running_loop().time() + within

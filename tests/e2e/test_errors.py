@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.png import encode_png
 from bot.sim import SimConfig
+from bot.sim.png import encode_png
 from tests.e2e.harness import API_KEY, BOT_TOKEN, Harness, harness
+from tests.images import declared_png, picture
 
 PNG = encode_png(8, 8, lambda y: b"\x00\x80\xff" * 8)
 
@@ -43,6 +44,22 @@ async def test_not_an_image_is_refused_privately_before_any_submit(h: Harness) -
     refusal = h.fake.message(inter.followup_ids[-1])
     assert refusal.ephemeral and "not a PNG, JPEG, WEBP or GIF" in refusal.content
     assert h.sim.count("total") == 0
+
+
+async def test_a_decompression_bomb_is_refused_in_chinese_without_a_submit(h: Harness) -> None:
+    bomb = h.fake.host_attachment("bomb.png", declared_png(50_000, 50_000), "image/png")
+    options = {"prompt": "a cat"}
+    inter = await h.command("imagine", options, attachments={"image": bomb}, locale="zh-CN")
+    assert "像素过多" in await h.refusal(inter)
+    assert h.sim.count("total") == 0 and await h.jobs() == []
+
+
+async def test_a_truncated_picture_is_refused_as_damaged(h: Harness) -> None:
+    whole = picture("JPEG", (300, 200), "orange")
+    cut = h.fake.host_attachment("cut.jpg", whole[: len(whole) // 2], "image/jpeg")
+    inter = await h.command("describe", {}, attachments={"image": cut})
+    assert "damaged or incomplete" in await h.refusal(inter)
+    assert h.sim.count("total") == 0 and await h.jobs() == []
 
 
 async def test_an_image_over_the_size_cap_is_refused_at_once(h: Harness) -> None:

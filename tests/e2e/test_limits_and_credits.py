@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.core.models import JobStatus
-from bot.core.png import encode_png
+from bot.sim.png import encode_png
 from tests.e2e.harness import Harness, harness
 from tests.fakes import FakeInteraction
 

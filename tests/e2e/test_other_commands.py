@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.models import JobKind
-from bot.core.png import encode_png
+from bot.sim.png import encode_png
 from tests.e2e.harness import Harness
 
 PNG = encode_png(32, 32, lambda y: bytes([y * 8 % 256, 80, 160]) * 32)

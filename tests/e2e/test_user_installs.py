@@ -15,11 +15,13 @@ import pytest
 
 from bot.core.models import JobStatus, MessageKind
 from bot.sim import SimConfig
+from bot.sim.png import encode_png
 from tests.e2e.harness import Harness, harness
 from tests.fakes import InteractionFactory
 
 USER = 7301
 GLOBAL = {"discord_guild_id": None}  # user installs see global commands only
+PHOTO = encode_png(24, 16, lambda y: bytes([y * 9 % 256, 40, 200]) * 24)
 SPEC = Path(__file__).resolve().parents[1] / "fakes" / "discord-api-spec" / "openapi.json"
 
 
@@ -65,7 +67,7 @@ async def test_commands_are_registered_for_user_installs_except_mjadmin(
             else:
                 assert command["integration_types"] == sorted(installs), name
                 assert command["contexts"] == sorted(contexts), name
-        assert len(commands) == 10
+        assert {"imagine", "swapface", "Describe this image", "mjadmin"} <= set(commands)
         with pytest.raises(AssertionError, match="does not allow user installs"):
             h.factory.slash_command("mjadmin stats", user_id=USER, user_install=True)
         assert h.fake.violations == []
@@ -221,3 +223,16 @@ async def test_a_channel_the_bot_cannot_see_is_reached_by_the_token_then_dms(
         h.fake.expire_token(token)
         await h.wait(lambda: any(m.attachments for m in h.fake.dms_to(USER)), "the DM")
         assert h.fake.bot_token_requests_in(h.fake.channel_id) == []
+
+
+async def test_describe_this_image_where_the_bot_is_not(tmp_path: Path) -> None:
+    async with harness(tmp_path, **GLOBAL) as h:
+        channel = foreign_channel(h)
+        posted = h.fake.post_user_message(channel, files=[("cat.png", PHOTO)], user_id=99)
+        menu = h.factory.message_command(
+            "Describe this image", posted, user_id=USER, user_install=True
+        )
+        described = await h.wait_final((await h.dispatch(menu)).token)
+        assert described.channel_id == channel and described.embeds
+        assert h.fake.bot_token_requests_in(channel) == []
+        assert h.fake.violations == []

@@ -12,23 +12,25 @@ from .world import World
 
 _T = discord.AppCommandOptionType
 SUBCOMMAND, GROUP = _T.subcommand.value, _T.subcommand_group.value
+MESSAGE_COMMAND = discord.AppCommandType.message.value  # 3
 
 
 def command_json(
-    world: World, bot: discord.Client | None, name: str, guild_id: int | None
+    world: World, bot: discord.Client | None, name: str, guild_id: int | None, kind: int = 1
 ) -> dict[str, Any] | None:
-    """The command as Discord knows it: what was synced to the fake, else the bot's tree."""
+    """The command as Discord knows it: what was synced to the fake, else the bot's tree.
+    `kind`: 1 slash command, 2 user command, 3 message command."""
     scopes = [guild_id, None] if guild_id is not None else [None]
     for scope in scopes:
         for cmd in world.synced_commands(scope):
-            if cmd["name"] == name and cmd.get("type", 1) == 1:
+            if cmd["name"] == name and cmd.get("type", 1) == kind:
                 return cmd
     tree = getattr(bot, "tree", None)
     if tree is None:
         return None
     for scope_obj in (discord.Object(guild_id) if guild_id else None, None):
-        cmd = tree.get_command(name, guild=scope_obj)
-        if isinstance(cmd, discord.app_commands.Command | discord.app_commands.Group):
+        cmd = tree.get_command(name, guild=scope_obj, type=discord.AppCommandType(kind))
+        if cmd is not None:
             data = cmd.to_dict(tree)
             data["id"] = str(snowflake())
             if scope_obj is not None:

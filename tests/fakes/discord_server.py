@@ -56,6 +56,8 @@ class FakeDiscord(World):
         self._rate_limits: list[PendingRateLimit] = []
         self._edits_flowing = asyncio.Event()
         self._edits_flowing.set()
+        self._drops = 0
+        self._drops_where = ""
         self.gateway = FakeGateway(self)  # for a bot in another process (python -m bot)
         self.app = self._build_app()
 
@@ -216,7 +218,18 @@ class FakeDiscord(World):
         app.router.add_get("/gateway/", self.gateway.handle)
         return app
 
+    def drop_connections(self, times: int, path_contains: str = "") -> None:
+        """Hang up without an answer on the next `times` requests whose path contains
+        `path_contains` (Discord unreachable)."""
+        self._drops = times
+        self._drops_where = path_contains
+
     async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if self._drops > 0 and self._drops_where in request.path:
+            self._drops -= 1
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=503)  # never reaches the client: it was hung up on
         if request.method == "PATCH":
             await self._edits_flowing.wait()
         match = request.match_info

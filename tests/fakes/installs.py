@@ -50,11 +50,12 @@ def user_install_owners(data: dict[str, Any]) -> dict[str, str] | None:
     return dict(owners) if "1" in owners and "0" not in owners else None
 
 
-def offered_to_user_installs(fake: World, name: str, context: int) -> dict[str, Any]:
-    """The command as Discord offers it to a user install: global, integration type 1,
-    this context; anything else a user install never sees (so cannot send)."""
+def offered_to_user_installs(fake: World, name: str, context: int, kind: int = 1) -> dict[str, Any]:
+    """The command (`kind` 1: slash, 3: message menu) as Discord offers it to a user
+    install: global, integration type 1, this context; a user install never sees (so
+    cannot send) anything else."""
     command = next(
-        (c for c in fake.synced_commands(None) if c["name"] == name and c.get("type", 1) == 1),
+        (c for c in fake.synced_commands(None) if c["name"] == name and c.get("type", 1) == kind),
         None,
     )
     if command is None:

@@ -13,7 +13,13 @@ from typing import Any, Literal
 
 import discord
 
-from .command_options import OptionEncoder, command_json, leaf_options, nest
+from .command_options import (
+    MESSAGE_COMMAND,
+    OptionEncoder,
+    command_json,
+    leaf_options,
+    nest,
+)
 from .discord_server import FakeDiscord, active_fakes
 from .installs import Place, authorize, offered_to_user_installs, user_install_owners
 from .modal_payloads import submitted_components
@@ -92,6 +98,42 @@ class InteractionFactory:
         payload["data"] = self._command_data(
             name, {**(options or {}), **(attachments or {})}, option_types or {}, payload
         )
+        return self._track(payload)
+
+    def message_command(
+        self,
+        name: str,
+        message: FakeMessage,
+        *,
+        user_id: int | None = None,
+        locale: str | None = None,
+        age: float = 0.0,
+        user_install: bool = False,
+    ) -> dict[str, Any]:
+        """A message context menu ("Apps" on a message): APPLICATION_COMMAND with data.type
+        3 (MESSAGE), `target_id` and the message in `resolved.messages`, in its channel."""
+        where = (None, message.channel_id, False)
+        payload = self._base(
+            APPLICATION_COMMAND, user_id, locale, *where, age, user_install=user_install
+        )
+        guild_id = int(payload["guild_id"]) if "guild_id" in payload else None
+        if user_install_owners(payload) is not None:
+            context = payload["context"]
+            command = offered_to_user_installs(self.fake, name, context, MESSAGE_COMMAND)
+        else:
+            command = command_json(self.fake, self.bot, name, guild_id, MESSAGE_COMMAND)
+        if command is None:
+            raise AssertionError(f"no message command {name!r} is synced or on the bot's tree")
+        data: dict[str, Any] = {
+            "id": str(command["id"]),
+            "name": name,
+            "type": MESSAGE_COMMAND,
+            "target_id": str(message.id),
+            "resolved": {"messages": {str(message.id): message.to_json()}},
+        }
+        if command.get("guild_id"):
+            data["guild_id"] = str(command["guild_id"])
+        payload["data"] = data
         return self._track(payload)
 
     def autocomplete(

@@ -27,6 +27,7 @@ _ALLOWED_CALLBACKS = {
     5: {4, 5, 6, 7},  # modal submit: a modal cannot answer a modal
 }
 _MESSAGE_TYPE_FOR = {2: 20}  # CHAT_INPUT_COMMAND; other responses are plain messages
+_CONTEXT_MENU_COMMAND = 23  # the response to a user or message command
 
 
 def _fake(request: web.Request) -> FakeDiscord:
@@ -86,6 +87,8 @@ def _apply_callback(
     fake: FakeDiscord, inter: FakeInteraction, cb_type: int, data: dict[str, Any], body: ParsedBody
 ) -> FakeMessage | None:
     kind = _MESSAGE_TYPE_FOR.get(inter.type, 0)
+    if inter.type == 2 and inter.payload.get("data", {}).get("type", 1) in (2, 3):
+        kind = _CONTEXT_MENU_COMMAND
     if cb_type == 4:
         msg = fake.create_message(inter.channel_id, data, body.files, type=kind, interaction=inter)
         inter.original_message_id = msg.id

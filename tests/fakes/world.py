@@ -236,6 +236,26 @@ class World:
 
     # -- messages --------------------------------------------------------------------
 
+    def post_user_message(
+        self,
+        channel_id: int | None = None,
+        *,
+        content: str = "",
+        files: list[tuple[str, bytes]] | None = None,
+        embeds: list[dict[str, Any]] | None = None,
+        user_id: int | None = None,
+    ) -> FakeMessage:
+        """A message a human posted (attachments served by the fake's CDN), for message
+        context menus; `files` are (filename, bytes), `embeds` as Discord stores them."""
+        cid = channel_id or self.channel_id
+        author = self.user if user_id is None else self.user_of(user_id)
+        uploads = [
+            UploadedFile(f"files[{i}]", name, None, data)
+            for i, (name, data) in enumerate(files or [])
+        ]
+        payload: dict[str, Any] = {"content": content, "embeds": embeds or []}
+        return self.create_message(cid, payload, uploads, author=author)
+
     def create_message(
         self,
         channel_id: int,

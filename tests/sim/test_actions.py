@@ -50,6 +50,8 @@ async def test_u1_gives_an_upscale_with_upscale_buttons(
         (f"MJ::JOB::pan_right::1::{h}::SOLO", "", "➡️"),
         (f"MJ::JOB::pan_up::1::{h}::SOLO", "", "⬆️"),
         (f"MJ::JOB::pan_down::1::{h}::SOLO", "", "⬇️"),
+        (f"MJ::JOB::animate_high::1::{h}::SOLO", "Animate (High)", "🎞️"),
+        (f"MJ::JOB::animate_low::1::{h}::SOLO", "Animate (Low)", "🎞️"),
         (f"MJ::BOOKMARK::{h}", "", "❤️"),
     ]
     width, height, rows = decode_png((await client.get(upscale["imageUrl"])).content)

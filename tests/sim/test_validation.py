@@ -32,7 +32,7 @@ async def _answer(client: httpx.AsyncClient, path: str, body: Any) -> dict[str, 
         ("/mj/submit/blend", {"base64Array": [IMG, "iVBORw0KGgo="]}, 4, "base64格式错误"),
         ("/mj/submit/blend", {"base64Array": [IMG, IMG], "dimensions": None}, 4, None),
         ("/mj/submit/blend", {"base64Array": [IMG, IMG], "dimensions": "WIDE"}, 4, None),
-        ("/mj/submit/describe", {}, 4, "base64不能为空"),
+        ("/mj/submit/describe", {}, 4, "base64或link不能为空"),
         ("/mj/submit/describe", {"base64": "data:image/png;base64,@@@"}, 4, "base64格式错误"),
         ("/mj/submit/describe", {"base64": "data:text/plain;base64,aGk="}, 4, "base64格式错误"),
         (

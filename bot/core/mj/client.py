@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 LIST_CHUNK_SIZE = 100
 STATE_PAGE_SIZE = 10  # one state names one job: more than one task is already odd
+UPLOAD_PATH = "/mj/submit/upload-discord-images"
 # A push hook's secret in an echoed URL, whole or cut short (server texts are clipped).
 _HOOK_SECRET = re.compile(r"(/push/\d+/)[A-Za-z0-9_-]+")
 _SECRET_TAIL_MIN = 4  # a text ending in this many of the secret's first characters
@@ -158,14 +159,32 @@ class MJClient:
 
     async def describe(
         self,
-        image: str,
+        image: str | None = None,
         *,
+        link: str | None = None,
         bot_type: BotType | None = None,
         mode: SpeedMode | None = None,
         state: str | None = None,
     ) -> Submission:
-        body = {"base64": image, "botType": bot_type or self.bot_type}
+        """One image as a data URL, or (trueai) a `link` the aggregator fetches itself."""
+        source = {"link": link} if link is not None else {"base64": image}
+        body = {**source, "botType": bot_type or self.bot_type}
         return await self._submit("describe", body, mode, state)
+
+    async def upload_images(
+        self, images: Sequence[str], *, mode: SpeedMode | None = None, observe: bool = True
+    ) -> list[str]:
+        """`upload-discord-images` (trueai, relayed by new-api): a URL per data URL, in
+        order. A write, never retried; a 404 (MJEndpointUnsupportedError): it has none.
+        `observe=False`: not told to the observers (asking whether it exists)."""
+        body = {"base64Array": list(images)}
+        data = await self._request("POST", UPLOAD_PATH, body, mode, observe=observe)
+        urls = check_envelope(data).result
+        if not isinstance(urls, list) or len(urls) != len(images):
+            raise MJProtocolError("upload-discord-images answered no URL for each image")
+        if not all(url.startswith(("https://", "http://")) for url in urls):
+            raise MJProtocolError("upload-discord-images answered something that is not a URL")
+        return urls
 
     async def shorten(
         self,
@@ -212,6 +231,19 @@ class MJClient:
         if mask_base64 is not None:
             body["maskBase64"] = mask_base64
         return await self._submit("modal", body, mode, state)
+
+    async def swap_face(
+        self,
+        source: str,
+        target: str,
+        *,
+        mode: SpeedMode | None = None,
+        state: str | None = None,
+    ) -> Submission:
+        """InsightFace: the face of `source` into `target` (both data URLs); the speed
+        prefixes apply to `insight-face` as to `submit` (trueai registers both)."""
+        body = {"sourceBase64": source, "targetBase64": target}
+        return await self._submit_to("/mj/insight-face/swap", body, mode, state)
 
     # ---------------------------------------------------------------- queries
 
@@ -312,9 +344,15 @@ class MJClient:
     async def _submit(
         self, endpoint: str, body: dict[str, Any], mode: SpeedMode | None, state: str | None
     ) -> Submission:
-        hook = self.add_common_fields(body, state)
+        return await self._submit_to(f"/mj/submit/{endpoint}", body, mode, state)
+
+    async def _submit_to(
+        self, path: str, body: dict[str, Any], mode: SpeedMode | None, state: str | None
+    ) -> Submission:
+        """Every submit, whatever its path, with the fields all of them carry."""
+        hook = self._add_common_fields(body, state)
         try:
-            data = await self._request("POST", f"/mj/submit/{endpoint}", body, mode)
+            data = await self._request("POST", path, body, mode)
             envelope = check_envelope(data)
             return submission_of(envelope)
         except MJError as exc:
@@ -323,7 +361,7 @@ class MJClient:
             raise
 
     @staticmethod
-    def add_common_fields(body: dict[str, Any], state: str | None = None) -> NotifyHook | None:
+    def _add_common_fields(body: dict[str, Any], state: str | None) -> NotifyHook | None:
         """The fields every submit carries, whatever its endpoint: the job's `state` and
         its notifyHook (returned: its secret must not show in errors)."""
         state = state if state is not None else _SUBMIT_STATE.get()

@@ -85,7 +85,7 @@ class TaskButton(_Wire):
     def _int_or_default(cls, value: Any) -> int:
         try:
             return int(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
             return 2
 
 
@@ -112,6 +112,9 @@ class Task(_Wire):
     fail_reason: str | None = Field(None, alias="failReason")
     properties: TaskProperties = Field(default_factory=lambda: TaskProperties.model_validate({}))
     buttons: list[TaskButton] = Field(default_factory=list)
+    # Video tasks (trueai, newer new-api): one URL, or a list of URLs or {"url": ...}.
+    video_url: str | None = Field(None, alias="videoUrl")
+    video_urls: list[str] = Field(default_factory=list, alias="videoUrls")
 
     @field_validator("id", mode="before")
     @classmethod
@@ -150,13 +153,31 @@ class Task(_Wire):
             return []
         return [b for b in value if isinstance(b, dict)]
 
+    @field_validator("video_url", mode="before")
+    @classmethod
+    def _video_url(cls, value: Any) -> str | None:
+        return (value.strip() or None) if isinstance(value, str) else None
+
+    @field_validator("video_urls", mode="before")
+    @classmethod
+    def _video_urls(cls, value: Any) -> list[str]:
+        if not isinstance(value, list):
+            return []
+        urls = [v.get("url") if isinstance(v, dict) else v for v in value]
+        return [u.strip() for u in urls if isinstance(u, str) and u.strip()]
+
     @field_validator("submit_time", "start_time", "finish_time", mode="before")
     @classmethod
     def _epoch(cls, value: Any) -> int | None:
         try:
             return int(value) or None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
+
+    @property
+    def video(self) -> str | None:
+        """The first video the task gives, where it gives one apart from `imageUrl`."""
+        return self.video_url or next(iter(self.video_urls), None)
 
     @property
     def final_prompt(self) -> str | None:
@@ -175,7 +196,10 @@ class SubmitResponse(_Wire):
     @field_validator("code", mode="before")
     @classmethod
     def _code(cls, value: Any) -> int:
-        return int(value)
+        try:
+            return int(value)
+        except (TypeError, ValueError, OverflowError) as exc:  # null, "", a list, inf...
+            raise ValueError("code is not a number") from exc
 
     @field_validator("description", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from bot.core.storage.migrate import DatabaseTooNewError, head_revision, migrate
 from bot.core.storage.policy import SqlPolicyStore
 from bot.core.storage.preferences import SqlPreferenceStore
 from bot.core.storage.stats import SqlStatsStore
+from bot.core.storage.translations import SqlTranslationStore
 
 
 class SqlStores:
@@ -34,6 +35,7 @@ class SqlStores:
         self.stats = SqlStatsStore(scope)
         self.preferences = SqlPreferenceStore(scope)
         self.editor_links = SqlEditorLinkStore(scope)
+        self.translations = SqlTranslationStore(scope)
 
 
 class SqlStorage(SqlStores):

@@ -187,3 +187,14 @@ editor_links = Table(
     Column("expires_at", Double, nullable=False),
     Column("used_at", Double),
 )
+
+prompt_translations = Table(
+    "prompt_translations",
+    metadata,
+    # SHA-256 of model and text: a long prompt is too big for a PostgreSQL index entry.
+    Column("key", Text, primary_key=True),
+    Column("model", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("translated", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+)

@@ -1,0 +1,113 @@
+"""/imagine as the official bot runs it: a permutation prompt or `--repeat` makes several
+jobs, each its own job, message, limits and charge.
+
+The prompt (with the user's suffix) is planned first, so the user can be asked before
+anything starts; it is translated once, braces protected, and only then expanded, so
+ten jobs cost one translation. Jobs after the first count as the same request for the
+cooldown (one command, one cooldown, as with "Imagine all"); every other limit and the
+wallet judge each job as if it were its own command.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.jobs import JobService
+from bot.core.mj.errors import MJError, MJTimeoutError
+from bot.core.models import Job, Origin
+from bot.core.permutations import MAX_JOBS_PER_PROMPT, expand
+from bot.core.translate import Translation
+from bot.core.validation import RequestRejectedError, check_prompt
+
+log = logging.getLogger(__name__)
+
+OriginFor = Callable[[int], Awaitable[Origin]]  # the message of the n-th job (0-based)
+Refused = Callable[[Origin, Exception], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ImaginePlan:
+    text: str  # the user's prompt with their suffix, as it is translated
+    prompts: tuple[str, ...]  # the prompt of each job, untranslated
+
+    @property
+    def count(self) -> int:
+        return len(self.prompts)
+
+
+@dataclass
+class BatchResult:
+    jobs: list[Job] = field(default_factory=list)
+    refusal: Exception | None = None  # why the jobs after `jobs` did not start
+    not_started: int = 0
+
+
+class ImagineBatch:
+    def __init__(self, service: JobService, *, limit: int = MAX_JOBS_PER_PROMPT) -> None:
+        self._service = service
+        self.limit = limit
+
+    async def plan(self, user_id: int, prompt: str) -> ImaginePlan:
+        """The jobs a prompt makes; RequestRejectedError (nothing started) when it is
+        empty, too long, unbalanced or makes more than `limit` jobs."""
+        prefs = await self._service.preferences.of(user_id)
+        limit = self._service.limits.max_prompt_chars
+        text = check_prompt(prefs.with_suffix(prompt), max_chars=limit)
+        prompts = tuple(expand(text, limit=self.limit))
+        for each in prompts:  # `{, x}` alone would start an empty job
+            check_prompt(each, max_chars=limit)
+        return ImaginePlan(text, prompts)
+
+    async def start(
+        self,
+        plan: ImaginePlan,
+        origin_for: OriginFor,
+        *,
+        on_refused: Refused | None = None,
+        **imagine: Any,
+    ) -> BatchResult:
+        """Translate once, then start the jobs in order (`imagine`: JobService.imagine's
+        options, e.g. images and mode). Without `on_refused` a refusal of any job is
+        raised; with it, that job's message is handed back and no later job starts (a
+        limit or the wallet would refuse them too)."""
+        translation, prompts = await self._translated(plan)
+        result = BatchResult()
+        for n, text in enumerate(prompts):
+            where = await origin_for(n)
+            prepared = Translation(translation.original, text, translation.outcome)
+            try:
+                job = await self._service.imagine(
+                    where, text, prepared=prepared, same_request=n > 0, **imagine
+                )
+            except (RequestRejectedError, MJTimeoutError) as exc:
+                if on_refused is None:
+                    raise
+                await on_refused(where, exc)
+                if isinstance(exc, RequestRejectedError):
+                    result.refusal, result.not_started = exc, len(prompts) - n
+                    break
+                continue  # it may have started: the others go on
+            except MJError as exc:
+                # The aggregator refused this one; it shows why on its own message.
+                failed = await self._service.job(exc.job_id) if exc.job_id else None
+                if on_refused is None or failed is None:
+                    raise
+                job = failed
+            result.jobs.append(job)
+        return result
+
+    async def _translated(self, plan: ImaginePlan) -> tuple[Translation, tuple[str, ...]]:
+        translation = await self._service.translated(plan.text)
+        if not translation.translated:
+            return translation, plan.prompts
+        try:
+            prompts = tuple(expand(translation.prompt, limit=self.limit))
+        except RequestRejectedError:
+            prompts = ()
+        if len(prompts) != plan.count:  # cannot happen with a verified answer; be sure
+            log.warning("the translated prompt expands differently; the original is submitted")
+            return translation.failed(), plan.prompts
+        return translation, prompts
