@@ -32,6 +32,7 @@ from tests.conftest import make_client
 from tests.core.test_credits import ADMIN, make_core, remix_waiting, run_until_idle, user
 
 PNG = encode_png(16, 16, lambda y: b"\x20\x80\xf0" * 16)
+OTHER_PNG = encode_png(16, 16, lambda y: b"\xf0\x20\x10" * 16)
 IMPATIENT = 0.3  # seconds the client waits for a submit's answer
 RECORDED_ONLY = NewJob(JobKind.IMAGINE, user(7), prompt="recorded, never submitted")
 
@@ -76,7 +77,7 @@ async def test_every_submit_carries_the_bots_instance_and_the_job_id(
     assert sim.records("submit/imagine")[-1].body_json["state"].startswith(f"{instance}:")
 
 
-async def test_blend_describe_and_a_modal_answer_carry_it_too(
+async def test_blend_describe_swapface_and_a_modal_answer_carry_it_too(
     storage: SqlStorage, sim_clock: ManualClock
 ) -> None:
     async with (
@@ -88,15 +89,17 @@ async def test_blend_describe_and_a_modal_answer_carry_it_too(
         await remix.accounts.grant(ADMIN, 7, 5)
         blended = await core.jobs.blend(user(7, 3), [PNG, PNG])
         described = await core.jobs.describe(user(7, 4), PNG)
+        swapped = await core.jobs.swap_face(user(7, 5), PNG, OTHER_PNG)
     instance = await storage.meta.get(INSTANCE_KEY)
     states = {
-        endpoint: [r.body_json["state"] for r in sim.records(f"submit/{endpoint}")]
-        for endpoint in ("modal", "blend", "describe")
+        endpoint: [r.body_json["state"] for r in sim.records(endpoint)]
+        for endpoint in ("submit/modal", "submit/blend", "submit/describe", "insight-face/swap")
     }
     assert states == {
-        "modal": [f"{instance}:{remix.variation.id}"],
-        "blend": [f"{instance}:{blended.id}"],
-        "describe": [f"{instance}:{described.id}"],
+        "submit/modal": [f"{instance}:{remix.variation.id}"],
+        "submit/blend": [f"{instance}:{blended.id}"],
+        "submit/describe": [f"{instance}:{described.id}"],
+        "insight-face/swap": [f"{instance}:{swapped.id}"],
     }
 
 
