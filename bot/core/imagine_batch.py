@@ -50,13 +50,15 @@ class ImagineBatch:
         self._service = service
         self.limit = limit
 
-    async def plan(self, user_id: int, prompt: str) -> ImaginePlan:
+    async def plan(self, user_id: int, prompt: str, *, most: int | None = None) -> ImaginePlan:
         """The jobs a prompt makes; RequestRejectedError (nothing started) when it is
-        empty, too long, unbalanced or makes more than `limit` jobs."""
+        empty, too long, unbalanced or makes more than `limit` jobs (or `most`, where
+        fewer messages can be sent)."""
         prefs = await self._service.preferences.of(user_id)
         limit = self._service.limits.max_prompt_chars
         text = check_prompt(prefs.with_suffix(prompt), max_chars=limit)
-        prompts = tuple(expand(text, limit=self.limit))
+        jobs = self.limit if most is None else min(most, self.limit)
+        prompts = tuple(expand(text, limit=jobs))
         for each in prompts:  # `{, x}` alone would start an empty job
             check_prompt(each, max_chars=limit)
         return ImaginePlan(text, prompts)

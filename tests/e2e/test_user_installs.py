@@ -236,3 +236,27 @@ async def test_describe_this_image_where_the_bot_is_not(tmp_path: Path) -> None:
         assert described.channel_id == channel and described.embeds
         assert h.fake.bot_token_requests_in(channel) == []
         assert h.fake.violations == []
+
+
+async def test_a_permutation_where_the_bot_is_not_makes_at_most_five_jobs(tmp_path: Path) -> None:
+    # Discord lets a user-installed app send 5 follow-ups per interaction: one job each.
+    async with harness(tmp_path, **GLOBAL) as h:
+        channel = foreign_channel(h)
+        payload = h.factory.slash_command(
+            "imagine", {"prompt": "a {red, blue, green} kite --ar {1:1, 2:3}"}, user_id=USER,
+            channel_id=channel, user_install=True,
+        )  # fmt: skip
+        refused = await h.dispatch(payload)
+        assert "makes 6 jobs, and at most 5" in await h.refusal(refused)
+        repeat = h.factory.slash_command(
+            "imagine", {"prompt": "a kite --repeat 6"}, user_id=USER, channel_id=channel,
+            user_install=True,
+        )  # fmt: skip
+        assert "from 1 to 5" in await h.refusal(await h.dispatch(repeat))
+        five = h.factory.slash_command(
+            "imagine", {"prompt": "a kite --repeat 5"}, user_id=USER, channel_id=channel,
+            user_install=True,
+        )  # fmt: skip
+        question = h.original((await h.dispatch(five)).token)
+        assert question.ephemeral and "Start 5 jobs" in [b.label for b in question.buttons()]
+        assert h.sim.count("submit/imagine") == 0
