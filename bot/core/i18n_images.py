@@ -22,6 +22,17 @@ IMAGES_TEXT: dict[str, tuple[str, str]] = {
         "此机器人的服务商不支持风格参考或角色参考（`sref`、`cref`）：它没有图片上传接口。"
         "未提交任何任务，也未扣除点数；图片提示仍可使用。",
     ),
+    "error.references_unavailable": (
+        "Style and character references (`sref`, `cref`) need the aggregator's image upload, "
+        "which is not answering right now. Nothing was submitted or charged; please try "
+        "again in a few minutes (image prompts still work).",
+        "风格参考和角色参考（`sref`、`cref`）需要服务商的图片上传接口，但它现在没有响应。"
+        "未提交任何任务，也未扣除点数；请几分钟后重试（图片提示仍可使用）。",
+    ),
+    "error.upload_slow": (
+        "The aggregator did not answer in time.",
+        "服务商未能及时响应。",
+    ),
     "error.upload_failed": (
         "Your images could not be uploaded to the aggregator, so nothing was submitted "
         "and nothing charged. {reason}",

@@ -68,6 +68,7 @@ class Rejection(StrEnum):
     NAMED_IMAGE_TOO_LARGE = "named_image_too_large"
     NAMED_IMAGE_UNREADABLE = "named_image_unreadable"
     REFERENCES_UNSUPPORTED = "references_unsupported"
+    REFERENCES_UNAVAILABLE = "references_unavailable"
     DESCRIBE_NEEDS_ONE = "describe_needs_one"
     LINK_INVALID = "link_invalid"
     NO_IMAGE_IN_MESSAGE = "no_image_in_message"
