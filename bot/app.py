@@ -217,6 +217,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         owner_only_buttons=settings.button_policy is ButtonPolicy.OWNER,
         owner_pays=settings.button_policy is ButtonPolicy.OWNER_PAYS,
         swapface_enabled=settings.swapface_enabled,
+        private_links=settings.describe_private_links,
     )
     admission = Admission(
         Limits(settings.default_limits, exempt_user_ids=settings.admin_ids),

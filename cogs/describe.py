@@ -43,7 +43,8 @@ class Describe(commands.Cog):
         max_bytes = service.limits.max_image_bytes
         if (image is None) == (link is None):
             raise RequestRejectedError(Rejection.DESCRIBE_NEEDS_ONE)
-        url = check_link(link) if link is not None else None  # the bot never fetches it
+        private = service.limits.private_links
+        url = check_link(link, allow_private=private) if link is not None else None  # never fetched
         given = given_images(image=image)
         precheck_given(given, max_bytes=max_bytes)
 

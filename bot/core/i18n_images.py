@@ -43,10 +43,11 @@ IMAGES_TEXT: dict[str, tuple[str, str]] = {
         "请为 `/describe` 提供 `image` 或 `link` 其中之一。",
     ),
     "error.link_invalid": (
-        "The link must be a plain http:// or https:// address of an image "
-        "(no other kind, no user name or password, at most {max} characters).",
-        "链接必须是普通的 http:// 或 https:// 图片地址"
-        "（不支持其他类型，不能包含用户名或密码，最多 {max} 个字符）。",
+        "The link must be a plain http:// or https:// address of an image on the public "
+        "internet (no other kind, no user name or password, no local or private address, "
+        "at most {max} characters).",
+        "链接必须是公网上普通的 http:// 或 https:// 图片地址"
+        "（不支持其他类型，不能包含用户名或密码，不能是本机或内网地址，最多 {max} 个字符）。",
     ),
     "error.no_image_in_message": (
         "That message has no image to use: it needs an attached picture "

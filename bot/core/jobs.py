@@ -153,7 +153,7 @@ class JobService:
         if (image is None) == (link is None):
             raise RequestRejectedError(Rejection.DESCRIBE_NEEDS_ONE)
         mode, bot_type, _ = await self.defaults(origin.user_id, mode, bot_type)
-        url = check_link(link) if link is not None else None
+        url = check_link(link, allow_private=self.limits.private_links) if link else None
         given = [image] if image is not None else []
         checked = await self._checked(given)
         job = await self._starter.record(

@@ -33,6 +33,7 @@ class JobLimits:
     owner_only_buttons: bool = True
     owner_pays: bool = False  # a press by someone else is paid by the job's owner
     swapface_enabled: bool = True  # SWAPFACE_ENABLED: /swapface may submit
+    private_links: bool = False  # DESCRIBE_PRIVATE_LINKS: /describe links to private hosts
 
 
 class JobStarter:

@@ -142,10 +142,20 @@ def test_at_most_five_image_prompts() -> None:
 
 @pytest.mark.parametrize(
     "link",
-    ["https://example.com/a.png", "http://127.0.0.1:8080/x?y=1#z", "  https://e.x/a.png  "],
+    ["https://example.com/a.png", "http://93.184.216.34:8080/x?y=1#z", "  https://e.x/a.png  "],
 )
 def test_plain_http_links_pass(link: str) -> None:
     assert check_link(link) == link.strip()
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["http://127.0.0.1:8080/x", "http://10.1.2.3/a", "http://[fd00::1]/a", "http://nas.local/a"],
+)
+def test_private_hosts_pass_only_when_the_operator_allows_them(link: str) -> None:
+    with pytest.raises(RequestRejectedError):
+        check_link(link)
+    assert check_link(link, allow_private=True) == link
 
 
 @pytest.mark.parametrize(
