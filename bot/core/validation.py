@@ -151,7 +151,7 @@ def _image_rejection(error: ImageCheckError, position: int) -> RequestRejectedEr
         return RequestRejectedError(
             Rejection.IMAGE_TOO_MANY_PIXELS,
             position=position,
-            max_mp=f"{MAX_IMAGE_PIXELS / 1_000_000:g}",
+            max_mp=f"{(error.limit or MAX_IMAGE_PIXELS) / 1_000_000:.3g}",
         )
     if error.problem is ImageProblem.DAMAGED:
         return RequestRejectedError(Rejection.IMAGE_DAMAGED, position=position)
