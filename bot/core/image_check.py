@@ -90,9 +90,7 @@ def _header(data: bytes, max_pixels: int) -> ImageInfo:
         raise ImageCheckError(ImageProblem.DAMAGED)
     limit = max_pixels if mime in _CHECKED_UNDECODED else min(max_pixels, FULL_DECODE_PIXELS)
     if width * height > limit:
-        raise ImageCheckError(
-            ImageProblem.TOO_MANY_PIXELS, width=width, height=height, limit=limit
-        )
+        raise ImageCheckError(ImageProblem.TOO_MANY_PIXELS, width=width, height=height, limit=limit)
     return ImageInfo(mime=mime, width=width, height=height)
 
 

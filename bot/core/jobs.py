@@ -194,7 +194,8 @@ class JobService:
 
     async def swap_face(self, origin: Origin, source: bytes, target: bytes) -> Job:
         """/swapface: the face in `source` put into `target`, at the user's speed."""
-        face, picture = check_swap(
+        face, picture = await asyncio.to_thread(  # Pillow decodes both: off the loop
+            check_swap,
             source,
             target,
             enabled=self.limits.swapface_enabled,

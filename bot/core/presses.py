@@ -6,6 +6,7 @@ through JobService; aggregator actions are recorded and submitted by JobStarter.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -170,7 +171,8 @@ class ButtonPresses:
         size = image_size(data)
         if size is None:
             raise RequestRejectedError(Rejection.JOB_NOT_READY)
-        return InputImage(mime="image/png", data=region_mask(*size, region))
+        mask = await asyncio.to_thread(region_mask, *size, region)  # a 4096² PNG takes ~1 s
+        return InputImage(mime="image/png", data=mask)
 
     async def _imagine_all(
         self,
