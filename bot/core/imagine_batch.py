@@ -22,7 +22,7 @@ from bot.core.mj.errors import (
     MJTimeoutError,
     MJValidationError,
 )
-from bot.core.models import Job, Origin
+from bot.core.models import Job, JobKind, NewJob, Origin
 from bot.core.permutations import MAX_JOBS_PER_PROMPT, expand
 from bot.core.translate import Translation
 from bot.core.validation import RequestRejectedError, check_prompt
@@ -93,10 +93,11 @@ class ImagineBatch:
           others go on; refusing for any other reason (down, key, queue) stops them;
         - a submit without answer may have started: that job stays, its message follows
           it as after a restart, and the rest stop."""
-        translation, prompts = await self._translated(plan)
         result = BatchResult()
-        for n, text in enumerate(prompts):
-            left = len(prompts) - n - 1
+        translation: Translation | None = None
+        prompts = plan.prompts
+        for n in range(plan.count):
+            left = plan.count - n - 1
             try:
                 where = await origin_for(n)
             except Exception as exc:  # no message for it (Discord refused a follow-up)
@@ -105,8 +106,12 @@ class ImagineBatch:
                 log.warning("job %d of a batch has no message: %s", n + 1, exc)
                 result.stop(exc, left + 1)
                 break
-            prepared = Translation(translation.original, text, translation.outcome)
             try:
+                if translation is None:  # once, for the first job's place and payer
+                    first = NewJob(JobKind.IMAGINE, where, plan.text)
+                    translation, prompts = await self._translated(plan, first)
+                prepared = Translation(translation.original, prompts[n], translation.outcome)
+                text = prompts[n]
                 job = await self._service.imagine(
                     where, text, prepared=prepared, same_request=n > 0, **imagine
                 )
@@ -137,8 +142,10 @@ class ImagineBatch:
             result.jobs.append(job)
         return result
 
-    async def _translated(self, plan: ImaginePlan) -> tuple[Translation, tuple[str, ...]]:
-        translation = await self._service.translated(plan.text)
+    async def _translated(
+        self, plan: ImaginePlan, first: NewJob
+    ) -> tuple[Translation, tuple[str, ...]]:
+        translation = await self._service.translated(plan.text, for_job=first)
         if not translation.translated:
             return translation, plan.prompts
         try:

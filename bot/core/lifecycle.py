@@ -46,6 +46,8 @@ class Gate(Protocol):
 
     async def admit(self, stores: Stores, new: NewJob) -> None: ...
 
+    async def affordable(self, stores: Stores, new: NewJob) -> None: ...
+
     async def charge(self, stores: Stores, new: NewJob, job: Job) -> None: ...
 
 
@@ -92,6 +94,16 @@ class JobLifecycle:
             await self._within(stores, [event])
         await self._announce([event])
         return job
+
+    async def precheck(self, new: NewJob) -> None:
+        """Would `record` admit this job now? RequestRejectedError if not. For paid work
+        done before a job is recorded (its prompt's translation): never for a user the
+        limits or the wallet would refuse anyway."""
+        if self._gate is None:
+            return
+        async with self._storage.transaction() as stores:
+            await self._gate.admit(stores, new)
+            await self._gate.affordable(stores, new)
 
     async def submitted(
         self,
