@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.core.jobs import JobService
 from bot.core.models import Job
+from bot.core.permutations import MAX_JOBS_PER_PROMPT, expand
 from bot.core.validation import Rejection, RequestRejectedError, check_prompt
 from bot.ui.flow import CommandFlow, JobContext
 from bot.ui.message_images import Download, image_of
@@ -105,6 +106,8 @@ class ContextMenus(commands.Cog):
     ) -> None:
         prompt = submitted_values(data).get(PROMPT_FIELD, "")
         check_prompt(prompt, max_chars=self._service.limits.max_prompt_chars)
+        if len(expand(prompt, limit=MAX_JOBS_PER_PROMPT)) > 1:  # asked for in /imagine only
+            raise RequestRejectedError(Rejection.MENU_ONE_JOB)
         channel_id = interaction.channel_id or 0
         image = self._pending.take((interaction.user.id, channel_id, message_id))
         if image is None:

@@ -49,6 +49,12 @@ IMAGES_TEXT: dict[str, tuple[str, str]] = {
         "链接必须是公网上普通的 http:// 或 https:// 图片地址"
         "（不支持其他类型，不能包含用户名或密码，不能是本机或内网地址，最多 {max} 个字符）。",
     ),
+    "error.menu_one_job": (
+        "From this menu a prompt makes one job: `{{a, b}}` options and `--repeat` work in "
+        "/imagine (attach the image there). Nothing was started.",
+        "从此菜单发起时一条提示词只生成一个任务：`{{a, b}}` 选项和 `--repeat` 请在 /imagine 中使用"
+        "（在那里附上图片）。未发起任何任务。",
+    ),
     "error.no_image_in_message": (
         "That message has no image to use: it needs an attached picture "
         "(or an image Discord shows in an embed).",

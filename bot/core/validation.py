@@ -73,6 +73,7 @@ class Rejection(StrEnum):
     LINK_INVALID = "link_invalid"
     NO_IMAGE_IN_MESSAGE = "no_image_in_message"
     MENU_EXPIRED = "menu_expired"
+    MENU_ONE_JOB = "menu_one_job"
     # permutations and --repeat (bot.core.permutations)
     TOO_MANY_JOBS = "too_many_jobs"
     PERMUTATION_UNBALANCED = "permutation_unbalanced"
