@@ -27,8 +27,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--public-url",
         default=None,
-        help="the root URL clients reach it at, used in its image links "
-        "(default http://HOST:PORT)",
+        help="the root URL clients reach it at, used in its image links (default http://HOST:PORT)",
     )
     parser.add_argument("--step-seconds", type=float, default=1.0, help="seconds per stage")
     parser.add_argument("--api-key", default=None, help="require this key (Bearer/mj-api-secret)")

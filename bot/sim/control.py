@@ -59,7 +59,7 @@ def control_routes(sim: Simulator) -> list[web.RouteDef]:
             data = None
         seconds = data.get("seconds") if isinstance(data, dict) else None
         if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-            return json_response({"error": "body must be {\"seconds\": N}"}, 400)
+            return json_response({"error": 'body must be {"seconds": N}'}, 400)
         try:
             sim.away_for(float(seconds), spare=request.protocol)
         except ValueError as exc:
