@@ -45,6 +45,12 @@ class Row:
     def zh(self) -> bool:
         return self.locale == "zh-CN"
 
+    @property
+    def param(self) -> object:
+        """Hangs and outages wait out timeouts and retries: a few seconds each."""
+        slow = self.fault == "hang" or (self.fault, self.phase) == ("gone", "tracking")
+        return pytest.param(self, marks=pytest.mark.slow) if slow else self
+
 
 ROWS = [
     Row("500", "submit", "error.unavailable"),
@@ -128,7 +134,7 @@ PHASES: dict[str, Callable[[Scene, Row], Awaitable[None]]] = {
 }
 
 
-@pytest.mark.parametrize("row", ROWS, ids=str)
+@pytest.mark.parametrize("row", [row.param for row in ROWS], ids=str)
 async def test_aggregator_fault(tmp_path: Path, row: Row) -> None:
     # A hung submit is resolved at the job's deadline: a short one (> 2 request timeouts).
     deadline = 2.0 if row.fault == "hang" and row.phase == "submit" else 600.0
