@@ -169,3 +169,26 @@ def test_help_and_version_answer_without_starting(tmp_path: Path) -> None:
     unknown = start(tmp_path, "--no-such-flag")
     assert unknown.returncode == 2 and "unrecognized arguments" in unknown.stderr
     assert not (tmp_path / "data").exists()  # none of them opened a database
+
+
+@pytest.mark.parametrize("kind", ["not-sqlite", "empty", "folder"])
+def test_a_database_path_that_cannot_be_the_database_is_one_line(tmp_path: Path, kind: str) -> None:
+    if kind == "not-sqlite":
+        path = tmp_path / "notes.txt"
+        path.write_text("these are not a database\n")
+        value = str(path)
+    else:
+        value = "" if kind == "empty" else str(tmp_path)
+    result = start(
+        tmp_path,
+        DISCORD_TOKEN="discord-secret-value",
+        MJ_API_KEY="mj-secret-value",
+        MJ_API_BASE_URL="http://127.0.0.1:9",
+        DATABASE_PATH=value,
+    )  # within start()'s timeout: it ends, it does not hang
+    assert result.returncode == 1, result
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Start-up error: DATABASE_PATH: ")
+    assert line.endswith(("file is not a database", "unable to open database file"))
+    if kind == "not-sqlite":
+        assert (tmp_path / "notes.txt").read_text() == "these are not a database\n"
