@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,9 +131,12 @@ async def test_discord_fault(tmp_path: Path, row: Row) -> None:
         await s.promises_kept(submits=2)
 
 
-async def test_a_dropped_first_response_starts_nothing_and_says_so(tmp_path: Path) -> None:
+async def test_a_dropped_first_response_starts_nothing_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """dropped connection at the first response -> an apology (the next answer gets
-    through); nothing submitted, nothing charged."""
+    through); nothing submitted, nothing charged, and no "bug" in the log."""
+    caplog.set_level(logging.WARNING)
     async with scene(tmp_path) as s:
         await s.start_bystander()
         s.h.fake.drop_connections(1, "/callback")
@@ -148,3 +152,5 @@ async def test_a_dropped_first_response_starts_nothing_and_says_so(tmp_path: Pat
         await s.bystander_unaffected()
         await s.promises_kept(submits=1)
         assert [job.user_id for job in await s.h.jobs()] == [BYSTANDER]  # none for the victim
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [], "a network blip logged as a bug"
