@@ -353,7 +353,8 @@ async def dispatch(
             # The fake has answered the callback; the bot has it once discord.py marks the
             # response done (a modal is registered by then, the handler has gone on to its
             # next await). Returning earlier races the bot (seen on Python 3.13).
-            while inter.acknowledged and not interaction.response.is_done():
+            # discord.py has no event for it: poll.
+            while inter.acknowledged and not interaction.response.is_done():  # noqa: ASYNC110
                 await asyncio.sleep(0)
     except TimeoutError:
         caught.cancel()
