@@ -137,7 +137,7 @@ PHASES: dict[str, Callable[[Scene, Row], Awaitable[None]]] = {
 @pytest.mark.parametrize("row", [row.param for row in ROWS], ids=str)
 async def test_aggregator_fault(tmp_path: Path, row: Row) -> None:
     # A hung submit is resolved at the job's deadline: a short one (> 2 request timeouts).
-    deadline = 2.0 if row.fault == "hang" and row.phase == "submit" else 600.0
+    deadline = 3.0 if row.fault == "hang" and row.phase == "submit" else 600.0
     async with scene(tmp_path, task_deadline_seconds=deadline) as s:
         await s.start_bystander()
         await PHASES[row.phase](s, row)
