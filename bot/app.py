@@ -49,6 +49,7 @@ from bot.core.translate import PromptTranslator
 from bot.core.validation import MAX_PROMPT_CHARS
 from bot.discord_bot import MJBot
 from bot.logging_setup import configure_logging
+from bot.startup import log_aggregator_check, log_settings
 from bot.ui.alerts import AlertSender
 from bot.ui.clicks import ClickHandler
 from bot.ui.command_sync import CommandSync
@@ -80,6 +81,8 @@ from cogs.shorten import Shorten
 from cogs.swapface import SwapFace
 
 log = logging.getLogger(__name__)
+
+AGGREGATOR_CHECK_SECONDS = 10.0  # the longest the start waits for the aggregator's answer
 
 
 @dataclass(frozen=True)
@@ -353,7 +356,10 @@ async def run(settings: Settings) -> None:
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as http:
         storage = await open_storage(path=settings.database_path, url=settings.database_url_value)
         try:
-            log.info("starting; storage %s, aggregator at %s", storage.backend, settings.api_host)
+            log_settings(settings, storage.backend)
+            # Is the aggregator there, and does it take the key? Told before the login,
+            # waited for a few seconds at most, never fatal.
+            await log_aggregator_check(settings, within=AGGREGATOR_CHECK_SECONDS)
             if settings.credits_enabled and not settings.admin_ids:
                 log.warning(
                     "credits are on but ADMIN_USER_IDS is empty: every server's managers "

@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TextIO
-from urllib.parse import urlsplit
 
 import aiohttp
 import discord
@@ -45,7 +44,8 @@ from bot.core.mj.errors import (
 from bot.core.mj.retry import RetryPolicy
 from bot.core.storage import DatabaseTooNewError, StorageConfigError, head_revision, open_storage
 from bot.logging_setup import SecretRedactor, configure_logging
-from bot.settings_errors import describe_settings_error
+from bot.settings_errors import settings_problems
+from bot.startup import api_place, api_url_warning
 from bot.ui.command_sync import guild_sync_warning
 
 # A task id no aggregator has: the list query answers [] once the key is accepted.
@@ -163,13 +163,6 @@ def _secs(settings: Settings) -> str:
     return f"{settings.request_timeout_seconds:g} s"
 
 
-def api_place(root: str) -> str:
-    """The aggregator's root as shown to operators: no user or password in it."""
-    parts = urlsplit(root)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path.rstrip('/')}"
-
-
 # -------------------------------------------------------------------------- discord
 
 
@@ -220,8 +213,8 @@ def main(out: TextIO | None = None) -> int:
     try:
         settings = Settings()  # values come from the environment and .env
     except ValidationError as exc:
-        problem = describe_settings_error(exc).removeprefix("Configuration error: ")
-        print(failed("settings", problem).line, file=stream, flush=True)
+        problems = "; ".join(settings_problems(exc))  # one line per check
+        print(failed("settings", problems).line, file=stream, flush=True)
         for name in CHECKS[1:]:
             skipped = CheckResult(name, Outcome.SKIPPED, "needs valid settings")
             print(skipped.line, file=stream, flush=True)
@@ -232,10 +225,11 @@ def main(out: TextIO | None = None) -> int:
     logging.getLogger("discord").setLevel(logging.ERROR)
     redactor = SecretRedactor(settings.secrets())
     storage = "PostgreSQL (DATABASE_URL)" if settings.database_url else "SQLite (DATABASE_PATH)"
-    detail = f"read and valid; storage {storage}"
-    if (sync_warning := guild_sync_warning(settings.discord_guild_id)) is not None:
-        detail += f"; warning: {sync_warning}"
-    results = [ok("settings", detail)]
+    read = f"read and valid; storage {storage}"
+    for warning in (api_url_warning(settings), guild_sync_warning(settings.discord_guild_id)):
+        if warning is not None:
+            read += f"; warning: {warning}"
+    results = [ok("settings", read)]
     results += asyncio.run(run_checks(settings))
     for result in results:
         print(redactor.redact(result.line), file=stream, flush=True)

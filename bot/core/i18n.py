@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.i18n_faults import FAULTS_TEXT
 from bot.core.i18n_images import IMAGES_TEXT
 from bot.core.i18n_installs import INSTALL_TEXT
 from bot.core.i18n_operators import OPERATOR_TEXT
@@ -236,6 +237,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     **PROMPTS_TEXT,
     # user installs: where the bot is not a member
     **INSTALL_TEXT,
+    # fault handling: a channel that refuses the bot
+    **FAULTS_TEXT,
 }
 
 

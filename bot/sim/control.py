@@ -18,6 +18,8 @@ API base URL: {base} (clients append /mj/...; prefixes /mj-fast /mj-relax /mj-tu
 GET  /sim/stats   request counters per endpoint
 GET  /sim/faults  current faults;  POST /sim/faults {{"http_500": 2, ...}} to change them
 POST /sim/reset   forget tasks, counters and faults
+POST /sim/outage {{"seconds": 30}}  gone for that long: connections refused, open ones cut,
+  then back on the same port (tasks run on meanwhile)
 GET  /v1/dashboard/billing/subscription, /v1/dashboard/billing/usage  new-api style quota
 GET  /sim/billing  the quota figures;  POST /sim/billing {{"limit_usd": 5}} to change them
 POST /v1/chat/completions  OpenAI-style chat (prompt translation): a small Chinese word list;
@@ -53,6 +55,22 @@ def control_routes(sim: Simulator) -> list[web.RouteDef]:
         sim.reset()
         return json_response({"ok": True})
 
+    async def outage(request: web.Request) -> web.StreamResponse:
+        try:
+            data = await request.json()
+        except ValueError:
+            data = None
+        seconds = data.get("seconds") if isinstance(data, dict) else None
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            return json_response({"error": 'body must be {"seconds": N}'}, 400)
+        try:
+            sim.away_for(float(seconds), spare=request.protocol)
+        except ValueError as exc:
+            return json_response({"error": str(exc)}, 400)
+        answer = json_response({"away_seconds": float(seconds)})
+        answer.force_close()  # this connection ends too, once answered
+        return answer
+
     def serve(task_id: str, name: str | None) -> web.StreamResponse:
         task = sim.engine.get(task_id)
         found = task_image(task, name) if task is not None and name else None
@@ -86,6 +104,7 @@ def control_routes(sim: Simulator) -> list[web.RouteDef]:
         web.get("/sim/faults", get_faults),
         web.post("/sim/faults", set_faults),
         web.post("/sim/reset", reset),
+        web.post("/sim/outage", outage),
         web.get("/sim/images/{task_id}/{name}", image),
         web.get("/sim/videos/{task_id}/{name}", video),
         web.get("/mj/image/{task_id}", relay_image),

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
 
 from bot.sim.app import MjRoutes, key_accepted
 from bot.sim.billing import Billing, billing_routes
@@ -18,11 +19,12 @@ from bot.sim.engine import Engine
 from bot.sim.faults import Faults
 from bot.sim.hooks import HookCaller
 from bot.sim.model import DEFAULT_PROGRESS_STEPS
+from bot.sim.outage import Outage
 from bot.sim.serialize import TaskView
 from bot.sim.stats import RequestLog, RequestRecord
 from bot.sim.uploads import Uploads, upload_routes
 
-HOST = "127.0.0.1"  # loopback only: the simulator has no auth on its control plane
+HOST = "127.0.0.1"  # the default: the simulator has no real authentication (see __main__)
 DEFAULT_PORT = 8787
 FLAVORS = ("plus", "relay")
 
@@ -35,6 +37,8 @@ class SimConfig:
     flavor: str = "plus"  # plus (novicezk-plus / trueai) | relay (new-api aggregator)
     remix: bool = False  # V/reroll/pan answer code 21 + MODAL, as with Remix mode on
     progress_steps: tuple[int, ...] = DEFAULT_PROGRESS_STEPS
+    host: str = HOST  # the address to listen on
+    public_url: str | None = None  # the root clients reach it at (in image links)
 
     def __post_init__(self) -> None:
         if self.flavor not in FLAVORS:
@@ -78,11 +82,17 @@ class Simulator:
         )
         self.port = 0
         self._runner: web.AppRunner | None = None
+        self._outage = Outage(self.config.host)
 
     @property
     def base_url(self) -> str:
-        """Root URL without `/mj`, e.g. http://127.0.0.1:54321."""
-        return f"http://{HOST}:{self.port}"
+        """Root URL without `/mj`, e.g. http://127.0.0.1:54321 (`public_url` if set)."""
+        if self.config.public_url:
+            return self.config.public_url.rstrip("/")
+        host = self.config.host
+        if host in ("", "0.0.0.0", "::"):  # every address: this machine reaches it here
+            host = HOST
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     @property
     def stats(self) -> RequestLog:
@@ -121,7 +131,7 @@ class Simulator:
         runner = web.AppRunner(self.app, access_log=access_log, shutdown_timeout=1.0)
         await runner.setup()
         try:
-            await web.TCPSite(runner, HOST, self.config.port).start()
+            await web.TCPSite(runner, self.config.host, self.config.port).start()
         except BaseException:
             await runner.cleanup()
             raise
@@ -131,10 +141,35 @@ class Simulator:
         return self.base_url
 
     async def stop(self) -> None:
+        await self._outage.stopped()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await self.hooks.stop()
             await runner.cleanup()
+
+    # -- outages: the aggregator unreachable for a while -------------------------------
+
+    @property
+    def away(self) -> bool:
+        return self._outage.away
+
+    async def go_away(self) -> None:
+        """Refuse connections and cut the open ones until `come_back()`; tasks run on."""
+        await self._outage.begin(self._started())
+
+    async def come_back(self) -> None:
+        """Listen again on the same port (clients' URLs stay valid)."""
+        await self._outage.end(self._started(), self.port)
+
+    def away_for(self, seconds: float, *, spare: RequestHandler | None = None) -> None:
+        """Go away now and come back in `seconds` (POST /sim/outage); `spare`: the
+        connection that asked, answered before it closes. ValueError if out of range."""
+        self._outage.schedule(self._started(), self.port, seconds, spare=spare)
+
+    def _started(self) -> web.AppRunner:
+        if self._runner is None:
+            raise RuntimeError("simulator not started")
+        return self._runner
 
 
 @asynccontextmanager

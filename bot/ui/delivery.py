@@ -81,12 +81,29 @@ class MessageDelivery:
                 return job
             except (discord.NotFound, discord.Forbidden) as exc:
                 log.info("job %d: message not editable (%s), posting anew", job.id, exc.status)
-        return await self._post_new(job, payload, image)
+        try:
+            return await self._post_new(job, payload, image)
+        except DeliveryFailedError:
+            if job.message.kind is MessageKind.DM:
+                raise
+        # The channel refuses the bot (a lost permission, a deleted channel) and the token
+        # is gone: the user's DMs are the last place their result can still be shown.
+        log.info("job %d: its channel refuses the bot; moving it to the user's DMs", job.id)
+        return await self.send_dm(job, payload, image, public=True)
 
-    async def send_dm(self, job: Job, payload: MessagePayload, image: bytes | None) -> Job:
-        """Post the job's message in its user's DMs, with a line saying why; the DM
-        becomes the job's message. DeliveryFailedError when the user's DMs are closed."""
-        fields = message_fields(_with_dm_note(job, payload), image)
+    async def send_dm(
+        self, job: Job, payload: MessagePayload, image: bytes | None, *, public: bool = False
+    ) -> Job:
+        """Post the job's message in its user's DMs, with a line saying why (`public`: its
+        channel refused the bot; else it is private); the DM becomes the job's message.
+        DeliveryFailedError when the user's DMs are closed."""
+        moved_job = job
+        if public:  # see _with_dm_note: the old token's expiry marks a public job's DM
+            expiry = job.message.token_expires_at or self._clock()
+            moved_job = job.model_copy(
+                update={"message": job.message.model_copy(update={"token_expires_at": expiry})}
+            )
+        fields = message_fields(_with_dm_note(moved_job, payload), image)
         files = fields.pop("attachments")
         try:
             channel = await self._client.create_dm(discord.Object(job.user_id))
@@ -98,6 +115,7 @@ class MessageDelivery:
             channel_id=channel.id,
             message_id=message.id,
             kind=MessageKind.DM,
+            token_expires_at=moved_job.message.token_expires_at if public else None,
             upload_limit=job.message.upload_limit,
             token_only=job.message.token_only,  # where it came from: its DM note says so
         )
@@ -209,7 +227,14 @@ def message_fields(payload: MessagePayload, image: bytes | None) -> dict[str, An
 
 
 def _with_dm_note(job: Job, payload: MessagePayload) -> MessagePayload:
-    """A job moved to DMs says, on every edit, why it is there."""
-    key = "install.dm_note" if job.message.token_only else "dm.note"
+    """A job in DMs says, on every edit, why it is there: it is private, its channel
+    refused the bot, or the bot is not where it was asked (a user install)."""
+    # A DM never has a token: one that keeps its old token's expiry replaced a public
+    # message whose channel refused the bot; one without is a private job's.
+    public = job.message.token_expires_at is not None and not job.message.ephemeral
+    if job.message.token_only:
+        key = "install.dm_note"
+    else:
+        key = "dm.channel_refused" if public else "dm.note"
     note = t(key, job.locale, job=job.id)
     return replace(payload, content=clip(f"-# {note}\n{payload.content}", MAX_CONTENT))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
+
 from bot.core.faceswap import FaceSwapRefusedError
 from bot.core.i18n import t
 from bot.core.image_uploads import ImageUploadError
@@ -57,6 +59,10 @@ def user_message(error: BaseException, locale: str | None) -> str:
     if isinstance(error, MJError):
         log.warning("aggregator unavailable: %s", error)
         return t("error.unavailable", locale)
+    if isinstance(error, aiohttp.ClientError | ConnectionError):
+        # Discord hung up on a request (a network blip), not a bug: no traceback.
+        log.warning("a request to Discord failed (%s); the user is asked to retry", error)
+        return t("error.unexpected", locale)
     log.error("unexpected error", exc_info=error)
     return t("error.unexpected", locale)
 

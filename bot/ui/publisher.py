@@ -257,7 +257,7 @@ class Publisher:
                     continue
                 log.warning("job %d: edit failed (%s)", job.id, exc)
             except DeliveryFailedError as exc:
-                log.warning("job %d: %s", job.id, exc)
+                log.warning("%s", exc)  # its text names the job
                 return False
             except Exception:  # RateLimited, network errors: retry a final state
                 log.exception("job %d: unexpected error while editing its message", job.id)

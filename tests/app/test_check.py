@@ -202,3 +202,80 @@ async def test_a_guild_for_the_commands_warns_that_user_installs_miss_them(
     assert "user installs" in line and "global commands only" in line
     unset = by_name(await check(tmp_path, discord_fake, settings(keyed_sim, tmp_path)))
     assert "warning" not in unset["settings"]
+
+
+# -- the same aggregator question at every start, logged, never fatal -------------------
+
+
+async def start_refused(folder: Path, fake: FakeDiscord, **env: str) -> list[str]:
+    """`python -m bot` up to Discord refusing its token (the login comes after the
+    aggregator check, so the run ends there, before any gateway); its log lines."""
+    env = {**env, "DISCORD_TOKEN": "a-token-discord-refuses"}
+    result = await run_bot(folder, discord_api=fake.api_base, **env)
+    assert result.returncode == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1] == "Configuration error: Discord refused DISCORD_TOKEN."
+    text = result.stdout + result.stderr
+    assert not [secret for secret in SECRETS if secret in text]
+    return lines
+
+
+def logged(lines: list[str], part: str) -> str:
+    (line,) = [line for line in lines if part in line]
+    return line
+
+
+async def test_the_start_names_the_aggregator_and_says_it_answered(
+    tmp_path: Path, keyed_sim: Simulator, discord_fake: FakeDiscord
+) -> None:
+    root = keyed_sim.base_url
+    lines = await start_refused(
+        tmp_path, discord_fake, **settings(keyed_sim, tmp_path, MJ_API_BASE_URL=f"{root}/")
+    )
+    assert logged(lines, "starting;").endswith(f"starting; storage sqlite, aggregator at {root}")
+    checked = logged(lines, "aggregator check")
+    assert " INFO " in checked
+    assert checked.endswith(f"aggregator check: {root} reachable, MJ_API_KEY accepted")
+    assert keyed_sim.count("task/list-by-condition") == 1  # one cheap question
+    assert not [line for line in lines if "WARNING" in line]
+
+
+async def test_a_refused_key_is_logged_and_the_start_goes_on(
+    tmp_path: Path, keyed_sim: Simulator, discord_fake: FakeDiscord
+) -> None:
+    env = settings(keyed_sim, tmp_path, MJ_API_KEY="sk-the-wrong-key-never-shown")
+    lines = await start_refused(tmp_path, discord_fake, **env)
+    checked = logged(lines, "aggregator check failed")
+    assert " WARNING " in checked and "refused MJ_API_KEY (HTTP 401)" in checked
+    assert "the bot starts anyway" in checked
+    assert discord_fake.requests_to("GET", "/users/@me")  # and it went on to log in
+    assert not [line for line in lines if "wrong-key" in line]
+
+
+async def test_an_aggregator_that_is_gone_delays_nothing_fatal(
+    tmp_path: Path, discord_fake: FakeDiscord
+) -> None:
+    async with running_simulator() as gone:
+        pass  # its port is closed now
+    lines = await start_refused(tmp_path, discord_fake, **settings(gone, tmp_path))
+    checked = logged(lines, "aggregator check failed")
+    assert f"cannot reach {gone.base_url} (ConnectError)" in checked
+    assert discord_fake.requests_to("GET", "/users/@me")
+
+
+async def test_an_endpoint_pasted_as_the_root_is_warned_about(
+    tmp_path: Path, keyed_sim: Simulator, discord_fake: FakeDiscord
+) -> None:
+    env = settings(keyed_sim, tmp_path, MJ_API_BASE_URL=f"{keyed_sim.base_url}/mj/submit/imagine")
+    warning = logged(await start_refused(tmp_path, discord_fake, **env), "has the path")
+    assert " WARNING " in warning
+    assert (
+        "MJ_API_BASE_URL has the path /mj/submit/imagine: it should be the aggregator's root"
+        in warning
+    )
+
+    checked = await run_bot(tmp_path, "--check", discord_api=discord_fake.api_base, **env)
+    settings_line = checked.lines[0]
+    assert settings_line.startswith("settings: OK: read and valid")
+    assert "warning: MJ_API_BASE_URL has the path /mj/submit/imagine" in settings_line
+    assert checked.returncode == 1  # no aggregator answers there

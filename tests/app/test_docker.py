@@ -199,4 +199,4 @@ async def test_without_web_listen_the_healthcheck_is_the_check(tmp_path: Path) -
     )
     out, _ = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 1
-    assert out.decode().splitlines()[0].startswith("settings: FAILED: missing setting")
+    assert out.decode().splitlines()[0].startswith("settings: FAILED: DISCORD_TOKEN: missing;")

@@ -1,4 +1,5 @@
-"""`python -m bot` as an operator runs it: one clear line for a bad configuration."""
+"""`python -m bot` as an operator runs it: a bad configuration said plainly, one line per
+setting."""
 
 from __future__ import annotations
 
@@ -27,27 +28,50 @@ def start(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess
     )
 
 
-def test_missing_settings_are_named_on_one_line(tmp_path: Path) -> None:
-    result = start(tmp_path)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr
-    assert all(name in lines[0] for name in ("DISCORD_TOKEN", "MJ_API_BASE_URL", "MJ_API_KEY"))
+def problems(result: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    """A configuration error: its header, then "NAME: plain words" per setting."""
+    assert result.returncode == 2 and result.stdout == ""
+    assert "Traceback" not in result.stderr
+    header, *lines = result.stderr.strip().splitlines()
+    assert header == "Configuration error (see .env.example):"
+    return dict(line.split(": ", 1) for line in lines)
 
 
-def test_invalid_settings_never_echo_a_secret(tmp_path: Path) -> None:
+def test_missing_settings_are_named_one_line_each(tmp_path: Path) -> None:
+    assert problems(start(tmp_path)) == {
+        "DISCORD_TOKEN": "missing",
+        "MJ_API_BASE_URL": "missing",
+        "MJ_API_KEY": "missing",
+    }
+
+
+def test_invalid_settings_are_said_in_plain_words_never_echoing_a_value(tmp_path: Path) -> None:
     result = start(
         tmp_path,
         DISCORD_TOKEN="discord-secret-value",
         MJ_API_KEY="mj-secret-value",
-        MJ_API_BASE_URL="not a url",
+        MJ_API_BASE_URL="not a url secret-value",
         POLL_INTERVAL_SECONDS="-3",
+        EDIT_INTERVAL_SECONDS="61",
+        MJ_AUTH_STYLE="basic-secret-value",
+        CREDITS_ENABLED="maybe-secret-value",
+        DISCORD_GUILD_ID="my-guild-secret-value",
+        PUBLIC_URL="ftp://secret-value.example.com",
+        TRANSLATE_MODEL="",
     )
-    assert result.returncode == 2
-    (line,) = result.stderr.strip().splitlines()
-    assert "MJ_API_BASE_URL" in line and "POLL_INTERVAL_SECONDS" in line
+    assert problems(result) == {
+        "MJ_API_BASE_URL": "not a web address; write it like https://api.example.com, "
+        "the aggregator's root without /mj",
+        "DISCORD_GUILD_ID": "must be a whole number",
+        "MJ_AUTH_STYLE": "must be one of 'bearer' or 'mj-api-secret'",
+        "POLL_INTERVAL_SECONDS": "must be more than 0",
+        "EDIT_INTERVAL_SECONDS": "must be at most 60",
+        "CREDITS_ENABLED": "must be true or false",
+        "TRANSLATE_MODEL": "must not be empty",
+        "PUBLIC_URL": "must start with http:// or https://",
+    }
     assert "secret-value" not in result.stderr + result.stdout
+    assert "Input should" not in result.stderr  # pydantic's wording stays out
 
 
 def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
@@ -117,9 +141,8 @@ def test_a_bad_price_list_stops_start_up_with_one_line(tmp_path: Path) -> None:
         PRICES="imagine=2,fly=3",
         BUTTON_POLICY="everyone",
     )
-    assert result.returncode == 2
-    (line,) = result.stderr.strip().splitlines()
-    assert "PRICES" in line and "'fly=3'" in line and "BUTTON_POLICY" in line
+    found = problems(result)
+    assert "'fly=3'" in found["PRICES"] and "BUTTON_POLICY" in found
     assert "secret-value" not in result.stderr
 
 
@@ -146,3 +169,26 @@ def test_help_and_version_answer_without_starting(tmp_path: Path) -> None:
     unknown = start(tmp_path, "--no-such-flag")
     assert unknown.returncode == 2 and "unrecognized arguments" in unknown.stderr
     assert not (tmp_path / "data").exists()  # none of them opened a database
+
+
+@pytest.mark.parametrize("kind", ["not-sqlite", "empty", "folder"])
+def test_a_database_path_that_cannot_be_the_database_is_one_line(tmp_path: Path, kind: str) -> None:
+    if kind == "not-sqlite":
+        path = tmp_path / "notes.txt"
+        path.write_text("these are not a database\n")
+        value = str(path)
+    else:
+        value = "" if kind == "empty" else str(tmp_path)
+    result = start(
+        tmp_path,
+        DISCORD_TOKEN="discord-secret-value",
+        MJ_API_KEY="mj-secret-value",
+        MJ_API_BASE_URL="http://127.0.0.1:9",
+        DATABASE_PATH=value,
+    )  # within start()'s timeout: it ends, it does not hang
+    assert result.returncode == 1, result
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Start-up error: DATABASE_PATH: ")
+    assert line.endswith(("file is not a database", "unable to open database file"))
+    if kind == "not-sqlite":
+        assert (tmp_path / "notes.txt").read_text() == "these are not a database\n"

@@ -86,6 +86,11 @@ class FakeDiscord(World):
         """Bot-token routes on this channel answer 403 (50001), like a lost View Channel."""
         self.channels[int(channel_id)].forbidden = forbidden
 
+    def deny_permissions(self, channel_id: int, denied: bool = True) -> None:
+        """Bot-token routes on this channel answer 403 (50013 Missing Permissions), as when
+        a role lost Send Messages or Attach Files there; the channel stays visible."""
+        self.channels[int(channel_id)].lacks_permissions = denied
+
     def close_dms(self, user_id: int, closed: bool = True) -> None:
         """While closed, bot-token sends into this user's DM channel answer 403 (50007), as when
         the user blocked the bot or turned off DMs. Opening the DM channel still works."""
@@ -188,6 +193,8 @@ class FakeDiscord(World):
             raise errors.unknown_channel()
         if not self.bot_reaches(channel_id):  # forbidden, or a server the bot is not in
             raise errors.missing_access()
+        if channel.lacks_permissions:
+            raise errors.missing_permissions()
         return channel_id
 
     def check_can_send(self, channel_id: int) -> None:

@@ -76,6 +76,10 @@ def missing_access() -> DiscordError:
     return DiscordError(403, 50001, "Missing Access")
 
 
+def missing_permissions() -> DiscordError:
+    return DiscordError(403, 50013, "Missing Permissions")
+
+
 def not_author() -> DiscordError:
     return DiscordError(403, 50005, "Cannot edit a message authored by another user")
 

@@ -392,13 +392,28 @@ async def dispatch(
     """
     fake = _fake_for(payload)
     inter = fake.interaction(payload["token"])
+    # The bot's own Interaction object, caught as discord.py dispatches it (synchronously,
+    # inside parse_interaction_create): the listener is registered first.
+    caught = asyncio.create_task(
+        bot.wait_for("interaction", check=lambda i: i.id == inter.id, timeout=within)
+    )
+    await asyncio.sleep(0)
     # discord.py mutates parts of the payload (resolved members); keep the tracked copy intact.
     bot._connection.parse_interaction_create(copy.deepcopy(payload))  # type: ignore[arg-type]
     data = payload.get("data", {})
     what = data.get("name") or data.get("custom_id")
     try:
-        await asyncio.wait_for(inter.settled.wait(), within)
+        async with asyncio.timeout(within):
+            await inter.settled.wait()
+            interaction: discord.Interaction = await caught
+            # The fake has answered the callback; the bot has it once discord.py marks the
+            # response done (a modal is registered by then, the handler has gone on to its
+            # next await). Returning earlier races the bot (seen on Python 3.13).
+            # discord.py has no event for it: poll.
+            while inter.acknowledged and not interaction.response.is_done():  # noqa: ASYNC110
+                await asyncio.sleep(0)
     except TimeoutError:
+        caught.cancel()
         raise AssertionError(
             f"no response within {within:g} s to interaction {inter.id} ({what!r})"
         ) from None

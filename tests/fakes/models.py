@@ -268,6 +268,7 @@ class FakeChannel:
     type: int = 0
     name: str = "general"
     forbidden: bool = False
+    lacks_permissions: bool = False  # visible, but the bot may not send or edit there
     recipients: list[dict[str, Any]] = field(default_factory=list)  # DMs: the other user
 
     def to_json(self) -> dict[str, Any]:

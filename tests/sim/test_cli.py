@@ -19,6 +19,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _wait_until_serving(proc: subprocess.Popen[str], client: httpx.Client) -> float:
+    """Until the simulator answers; returns the deadline for the rest of the test."""
+    deadline = time.monotonic() + 10
+    while True:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        try:
+            if client.get("/sim/stats").status_code == 200:
+                return deadline
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "simulator did not start"
+        time.sleep(0.05)
+
+
 def test_module_serves_a_task_to_success() -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -31,16 +45,7 @@ def test_module_serves_a_task_to_success() -> None:
     )
     try:
         with httpx.Client(base_url=base, trust_env=False, timeout=2) as client:
-            deadline = time.monotonic() + 10
-            while True:
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                try:
-                    if client.get("/sim/stats").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "simulator did not start"
-                time.sleep(0.05)
+            deadline = _wait_until_serving(proc, client)
             answer = client.post("/mj/submit/imagine", json={"prompt": "a red fox"}).json()
             assert answer["code"] == 1
             while True:
@@ -56,3 +61,41 @@ def test_module_serves_a_task_to_success() -> None:
         out, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0  # SIGTERM shuts down cleanly
     assert out.strip().splitlines() == [f"mj simulator (plus) listening on {base}"]
+
+
+def test_another_host_is_served_with_a_warning_about_authentication() -> None:
+    port = _free_port()
+    base = f"http://127.0.0.2:{port}"  # another address, still on this machine
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.sim", "--host", "127.0.0.2", "--port", str(port)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        with httpx.Client(base_url=base, trust_env=False, timeout=2) as client:
+            _wait_until_serving(proc, client)
+            answer = client.post("/mj/submit/imagine", json={"prompt": "a fox"}).json()
+            task = client.get(f"/mj/task/{answer['result']}/fetch").json()
+            assert task["id"] == answer["result"]
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=10)
+    assert out.strip().splitlines() == [f"mj simulator (plus) listening on {base}"]
+    assert err == ""  # a loopback address needs no warning
+
+
+def test_a_host_beyond_this_machine_is_warned_about() -> None:
+    # 192.0.2.1 (TEST-NET-1) is no address of this machine: the warning comes first, then
+    # the bind fails with one line; nothing ever listens beyond loopback.
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.sim", "--host", "192.0.2.1", "--port", str(_free_port())],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    warning, failure = done.stderr.strip().splitlines()
+    assert warning.startswith("warning: listening on 192.0.2.1: the simulator has no real")
+    assert failure.startswith("bot.sim: ") and done.returncode == 1
