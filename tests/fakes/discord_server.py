@@ -14,11 +14,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import discord.http
+import yarl
 from aiohttp import web
 from aiohttp.web_urldispatcher import SystemRoute
+from discord.gateway import DiscordWebSocket
 
 from . import errors
 from .bodies import BadBody, ParsedBody, read_body
+from .gateway import FakeGateway
 from .models import Auth, FakeMessage, OpenedModal, RequestRecord, Violation
 from .ratelimits import PendingRateLimit
 from .rules import CALLBACK_ROUTE, request_problems
@@ -57,6 +60,7 @@ class FakeDiscord(World):
         self._edits_flowing.set()
         self._drops = 0
         self._drops_where = ""
+        self.gateway = FakeGateway(self)  # the websocket a bot process connects to
         self.app = self._build_app()
 
     # -- switches for tests ------------------------------------------------------------
@@ -203,6 +207,7 @@ class FakeDiscord(World):
         app[FAKE_KEY] = self
         app.add_routes(routes_interactions.routes)
         app.add_routes(routes_bot.routes)
+        self.gateway.install(app)
         return app
 
     def drop_connections(self, times: int, path_contains: str = "") -> None:
@@ -319,7 +324,8 @@ def active_fakes() -> list[FakeDiscord]:
 
 @asynccontextmanager
 async def running_fake_discord(**options: Any) -> AsyncIterator[FakeDiscord]:
-    """Serve a FakeDiscord on 127.0.0.1:<free port> and point discord.py's Route.BASE at it."""
+    """Serve a FakeDiscord on 127.0.0.1:<free port> and point discord.py's Route.BASE (and
+    its default gateway, for a bot that connects) at it."""
     fake = FakeDiscord(**options)
     runner = web.AppRunner(fake.app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
@@ -328,11 +334,14 @@ async def running_fake_discord(**options: Any) -> AsyncIterator[FakeDiscord]:
     host, port = runner.addresses[0][:2]
     fake.base_url = f"http://{host}:{port}"
     previous_base = discord.http.Route.BASE
+    previous_gateway = DiscordWebSocket.DEFAULT_GATEWAY
     discord.http.Route.BASE = fake.api_base
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway.url)
     _active.append(fake)
     try:
         yield fake
     finally:
         _active.remove(fake)
         discord.http.Route.BASE = previous_base
+        DiscordWebSocket.DEFAULT_GATEWAY = previous_gateway
         await runner.cleanup()
