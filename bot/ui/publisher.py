@@ -52,6 +52,8 @@ class _Slot:
     task: asyncio.Task[None] | None = None
     # An edit and a move to DMs never interleave: each reads the job inside it.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # A final state a previous run may have delivered without recording it: read first.
+    read_back: bool = False
 
 
 class Publisher:
@@ -190,6 +192,7 @@ class Publisher:
         """At start-up: send the final states a previous run did not deliver."""
         jobs = await self._jobs.list_unshown_finals(since=self._now() - UNSHOWN_WINDOW_SECONDS)
         for job in jobs:
+            self._slots.setdefault(job.id, _Slot()).read_back = True
             self.publish(job)
         return len(jobs)
 
@@ -225,6 +228,13 @@ class Publisher:
         payload = await self.payload_of(job)
         if payload == slot.shown:
             return
+        if slot.read_back and payload.final:
+            slot.read_back = False
+            if await self._delivery.already_shows(job, payload):
+                log.info("job %d: its final state was shown before the restart", job.id)
+                slot.shown = payload
+                await self._jobs.mark_shown(job.id, job.status)
+                return
         attempts = FINAL_ATTEMPTS if payload.final else 1
         if await self._send(job, payload, attempts):
             slot.shown = payload
