@@ -30,6 +30,7 @@ class FakeAttachment:
     ephemeral: bool = False
     width: int | None = None
     height: int | None = None
+    message_id: int | None = None  # the message whose send or edit uploaded it
 
     @property
     def size(self) -> int:
