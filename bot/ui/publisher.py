@@ -294,10 +294,9 @@ class Publisher:
         `within` seconds; False when some were still pending then (a final state not
         delivered is sent again at the next start)."""
         deadline = None if within is None else asyncio.get_running_loop().time() + within
-        while tasks := [
-            *[s.task for s in self._slots.values() if s.task and not s.task.done()],
-            *self._background,
-        ]:
+        if within is not None and (waiting := self._unfinished()):
+            log.info("stopping: up to %g s for %d message edits to finish", within, len(waiting))
+        while tasks := self._unfinished():
             left = None if deadline is None else deadline - asyncio.get_running_loop().time()
             if left is not None and left <= 0:
                 log.warning(
@@ -308,6 +307,10 @@ class Publisher:
                 return False
             await asyncio.wait(tasks, timeout=left)
         return True
+
+    def _unfinished(self) -> list[asyncio.Task[None]]:
+        slots = [s.task for s in self._slots.values() if s.task and not s.task.done()]
+        return [*slots, *self._background]
 
     async def close(self) -> None:
         tasks = [s.task for s in self._slots.values() if s.task is not None]
