@@ -151,9 +151,18 @@ class BotProcess:
         """SIGTERM, as `docker stop` or systemd send: the bot stops cleanly."""
         return await self._end(signal.SIGTERM)
 
-    async def _end(self, sig: signal.Signals) -> int:
+    def signal(self, sig: signal.Signals) -> None:
+        """Send a signal without waiting for its effect."""
         if self.process.returncode is None:
             self.process.send_signal(sig)
+
+    async def wait(self) -> int:
+        """Until the process ended by itself (or from a signal sent before)."""
+        return await self._end(None)
+
+    async def _end(self, sig: signal.Signals | None) -> int:
+        if sig is not None:
+            self.signal(sig)
         async with asyncio.timeout(RUN_SECONDS):
             code = await self.process.wait()
             await asyncio.gather(*self._readers)

@@ -58,6 +58,9 @@ class FakeDiscord(World):
         self._rate_limits: list[PendingRateLimit] = []
         self._edits_flowing = asyncio.Event()
         self._edits_flowing.set()
+        self._answers_flowing = asyncio.Event()
+        self._answers_flowing.set()
+        self._stalled_answers: Callable[[RequestRecord], bool] | None = None
         self._drops = 0
         self._drops_where = ""
         self.gateway = FakeGateway(self)  # the websocket a bot process connects to
@@ -72,6 +75,16 @@ class FakeDiscord(World):
             self._edits_flowing.clear()
         else:
             self._edits_flowing.set()
+
+    def stall_answers(self, which: Callable[[RequestRecord], bool] | None) -> None:
+        """Requests `which` picks are carried out but their answers wait (None releases
+        them), as when the network fails on the way back: the sender cannot know that
+        its request landed."""
+        self._stalled_answers = which
+        if which is None:
+            self._answers_flowing.set()
+        else:
+            self._answers_flowing.clear()
 
     def expire_token(self, token: str) -> None:
         """Later webhook-route uses of this interaction token answer 401 (50027)."""
@@ -261,6 +274,8 @@ class FakeDiscord(World):
             self._validate(request, route, body)
             request[BODY_KEY] = body
             response = await handler(request)
+            if self._stalled_answers is not None and self._stalled_answers(record):
+                await self._answers_flowing.wait()
         except errors.DiscordError as exc:
             if exc.status == 400 and exc.code != 50035:  # 50035 is recorded with its details
                 problem = SchemaProblem((), str(exc.code), exc.message)

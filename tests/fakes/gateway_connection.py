@@ -50,11 +50,14 @@ class Connection:
         async with self._lock:
             if self.ws.closed:
                 return
-            if self._zlib is None:
-                await self.ws.send_str(message)
-            else:
-                chunk = self._zlib.compress(message.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
-                await self.ws.send_bytes(chunk)
+            try:
+                if self._zlib is None:
+                    await self.ws.send_str(message)
+                else:
+                    data = self._zlib.compress(message.encode())
+                    await self.ws.send_bytes(data + self._zlib.flush(zlib.Z_SYNC_FLUSH))
+            except ConnectionResetError:
+                pass  # the client went away meanwhile: as lost as on a real network
 
     async def close(self, code: int, reason: str = "") -> None:
         self.record.close_code = code
