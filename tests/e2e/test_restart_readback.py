@@ -23,7 +23,7 @@ def uploads(h: Harness, message_id: int) -> int:
 
 async def shown(h: Harness, job: Job) -> None:
     async with asyncio.timeout(8):
-        while (now := await h.storage.jobs.get(job.id)) is None or now.shown_status is None:
+        while (now := await h.storage.jobs.get(job.id)) is None or now.shown_status is None:  # noqa: ASYNC110
             await asyncio.sleep(0.02)
 
 
