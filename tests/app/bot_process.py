@@ -151,7 +151,7 @@ class BotProcess:
         """SIGTERM, as `docker stop` or systemd send: the bot stops cleanly."""
         return await self._end(signal.SIGTERM)
 
-    def signal(self, sig: signal.Signals) -> None:
+    def send(self, sig: signal.Signals) -> None:
         """Send a signal without waiting for its effect."""
         if self.process.returncode is None:
             self.process.send_signal(sig)
@@ -162,7 +162,7 @@ class BotProcess:
 
     async def _end(self, sig: signal.Signals | None) -> int:
         if sig is not None:
-            self.signal(sig)
+            self.send(sig)
         async with asyncio.timeout(RUN_SECONDS):
             code = await self.process.wait()
             await asyncio.gather(*self._readers)

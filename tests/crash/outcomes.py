@@ -43,50 +43,43 @@ async def check_outcomes(rig: Rig) -> dict[str, int]:
     jobs = await rig.storage.jobs.list_by_status(list(JobStatus))
     by_message = {job.message.message_id: job for job in jobs}
     assert len(by_message) == len(jobs), "two jobs share a message"
-    lost = _check_interactions(rig, by_message)
+    thinking, unanswered = _check_interactions(rig, by_message)
     for job in jobs:
         _check_shown_once(rig.fake, job)
     await _check_submits(rig, jobs)
     await _check_credits(rig, jobs)
     return {
         "jobs": len(jobs),
-        "lost": lost,
+        "lost": thinking + unanswered,
+        "lost_thinking": thinking,  # deferred, killed before its job was written
         "success": sum(job.status is JobStatus.SUCCESS for job in jobs),
         "interrupted": sum("interrupted" in (job.fail_reason or "").lower() for job in jobs),
     }
 
 
-def _check_interactions(rig: Rig, by_message: dict[int | None, Job]) -> int:
+def _check_interactions(rig: Rig, by_message: dict[int | None, Job]) -> tuple[int, int]:
     """Every interaction the running bot answered became one job; one sent to a process
     that was then stopped may have been lost with it (never answered, or answered and
     killed before its job was written): then nothing was charged or submitted for it."""
     last = len(rig.processes) - 1
-    lost = 0
+    lost = Counter[bool]()  # by whether the bot had answered ("thinking...")
     claimed = set()
     for sent in rig.sent:
         job = by_message.get(sent.inter.original_message_id) if sent.inter.acknowledged else None
         if job is None:
-            if sent.kind == "probe":
-                print(
-                    "DEBUG",
-                    sent.inter,
-                    rig.fake.original_response(sent.inter.token),
-                    [j for j in by_message.values() if sent.tag in j.prompt],
-                )
-                print(rig.current.output)
             assert sent.process != last and sent.kind != "probe", f"{_describe(sent)}: no job"
             placeholder = rig.fake.original_response(sent.inter.token)
             # Deferred and then killed before its job was written: "thinking" is all there
             # is (Discord ends it after 15 minutes), and nothing was charged or submitted.
             assert placeholder is None or placeholder.loading, (_describe(sent), placeholder)
-            lost += 1
+            lost[sent.inter.acknowledged] += 1
             continue
         claimed.add(job.id)
         expected = JobKind.IMAGINE if sent.kind != "press" else JobKind.ACTION
         assert job.kind is expected and job.user_id == int(sent.inter.user["id"]), job
     strays = [job for job in by_message.values() if job.id not in claimed]
     assert not strays, f"jobs nobody asked for: {strays}"
-    return lost
+    return lost[True], lost[False]
 
 
 def _check_shown_once(fake: FakeDiscord, job: Job) -> None:
@@ -121,11 +114,11 @@ async def _check_submits(rig: Rig, jobs: list[Job]) -> None:
     imagines = Counter(
         _tag(r.body_json.get("prompt", "")) for r in rig.sim.records("submit/imagine")
     )
-    actions = Counter(
+    actions = Counter[Any](
         (r.body_json.get("taskId"), r.body_json.get("customId"))
         for r in rig.sim.records("submit/action")
     )
-    seen_imagines, seen_actions = Counter[str](), Counter[tuple[Any, Any]]()
+    seen_imagines, seen_actions = Counter[Any](), Counter[Any]()
     parents = {job.id: job for job in jobs}
     for job in jobs:
         if job.kind is JobKind.IMAGINE:

@@ -18,6 +18,7 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from bot.core.models import JobStatus
@@ -36,7 +37,9 @@ TOKEN = "crash-discord-token-never-shown"
 API_KEY = "sk-crash-key-never-shown"
 USERS = (9001, 9002, 9003, 9004, 9005)
 CREDITS_EACH = 40
-PRESSES_EVERY = 5  # one job in this many is a button press on a finished grid
+# After the first 40 % of the jobs (all /imagine, so grids are there to press), every
+# third one is a press on a finished grid: 10 of 50.
+PRESSES_FROM, PRESSES_EVERY = 0.4, 3
 WITHIN = 90.0  # generous: a loaded CI machine is slow, and nothing here measures speed
 Stop = Callable[[BotProcess], Awaitable[int]]
 
@@ -87,6 +90,8 @@ class Rig:
         """A new process on the same database. It must resume exactly the jobs the
         database says are followed (and interrupt those whose submit went unanswered),
         come up on the gateway, and answer a new command at once."""
+        # Never two at once: a task is followed by one process only.
+        assert all(p.returncode is not None for p in self.processes), "the last one still runs"
         followed = [JobStatus.WAITING, JobStatus.IN_PROGRESS]
         tracked = len(await self.storage.jobs.list_by_status(followed))
         pending = len(await self.storage.jobs.list_by_status([JobStatus.PENDING]))
@@ -103,7 +108,14 @@ class Rig:
             self._factory = InteractionFactory(self.fake)  # commands as the bot synced them
         probe = await self.send_imagine(f"probe{len(self.processes) - 1}", USERS[0], kind="probe")
         await probe.inter.wait_answered(WITHIN)
+        async with asyncio.timeout(WITHIN):  # answered, and its job started
+            while not await self._job_on(probe):  # noqa: ASYNC110  # the bot's database
+                await asyncio.sleep(0.05)
         return process
+
+    async def _job_on(self, sent: Sent) -> bool:
+        jobs = await self.storage.jobs.list_by_status(list(JobStatus))
+        return any(job.message.message_id == sent.inter.original_message_id for job in jobs)
 
     async def stop(self, how: Stop) -> int:
         code = await how(self.current)
@@ -155,7 +167,7 @@ class Rig:
         grids: list[Sent] = []
         for n in range(jobs):
             await self.fake.gateway.wait_connected(within=WITHIN)
-            if n % PRESSES_EVERY == PRESSES_EVERY - 1:
+            if n >= jobs * PRESSES_FROM and n % PRESSES_EVERY == PRESSES_EVERY - 1:
                 await self._press_some(grids, n)
             else:
                 grids.append(await self.send_imagine(f"job{n}", USERS[n % len(USERS)]))
@@ -174,12 +186,18 @@ class Rig:
 
     async def _stop_and_start(self, after: list[int], how: Stop) -> None:
         for sent in after:
-            await self.fake.wait_until(lambda n=sent: self._load_sent >= n, within=WITHIN)
+            await self.fake.wait_until(partial(self._sent_at_least, sent), within=WITHIN)
             target = len(self.fake.requests) + self.stop_rng.randrange(0, 40)
             with contextlib.suppress(AssertionError):  # all quiet already: stop now
-                await self.fake.wait_until(lambda at=target: len(self.fake.requests) >= at)
+                await self.fake.wait_until(partial(self._requests_at_least, target))
             await self.stop(how)
             await self.start()
+
+    def _sent_at_least(self, count: int) -> bool:
+        return self._load_sent >= count
+
+    def _requests_at_least(self, count: int) -> bool:
+        return len(self.fake.requests) >= count
 
     async def settle(self) -> None:
         """Until everything the running process was sent is a job, and every job has
