@@ -24,6 +24,7 @@ from aiohttp import WSMsgType, web
 from . import gateway_payloads as gp
 from .gateway_connection import Connection, ConnectionRecord, GatewaySession
 from .models import FakeInteraction
+from .snowflakes import snowflake
 
 if TYPE_CHECKING:
     from .discord_server import FakeDiscord
@@ -58,6 +59,15 @@ class FakeGateway:
     @property
     def url(self) -> str:
         return self._fake.base_url.replace("http://", "ws://", 1) + GATEWAY_PATH
+
+    def add_guild_on_shard(self, shard_id: int, shard_count: int, *, name: str = "Guild") -> int:
+        """A new guild (with a text channel) whose events go to that shard."""
+        guild_id = snowflake()
+        while gp.shard_of(guild_id, shard_count) != shard_id:
+            guild_id += 1 << 22  # the next millisecond: the next shard
+        self._fake.add_guild(guild_id, name=name)
+        self._fake.add_channel(guild_id)
+        return guild_id
 
     # -- switches for tests ----------------------------------------------------------------
 

@@ -162,9 +162,7 @@ async def test_nothing_is_delivered_before_a_session_identified(fake: FakeDiscor
 
 
 async def test_two_shards_each_get_their_own_guilds_events(fake: FakeDiscord) -> None:
-    # A guild id whose shard under two shards is the other one than the default guild's.
-    other = fake.add_guild(fake.guild_id + (1 << 22), name="Second")
-    fake.add_channel(other)
+    other = fake.gateway.add_guild_on_shard(1 - shard_of(fake.guild_id, 2), 2, name="Second")
     assert {shard_of(fake.guild_id, 2), shard_of(other, 2)} == {0, 1}
     fake.gateway.recommended_shards = 2
     bot = commands.AutoShardedBot(command_prefix="!", intents=discord.Intents.default())
