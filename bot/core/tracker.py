@@ -47,6 +47,7 @@ from bot.core.poll_backoff import PollBackoff, is_refusal
 from bot.core.ports import JobStore
 from bot.core.push import PUSHED_POLL_SECONDS, moves_back
 from bot.core.queued import QUEUE_SECONDS, QueueWatch
+from bot.core.recovery import SubmitRecovery
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ FETCH_CONCURRENCY = 8
 LIST_CONCURRENCY = 4  # list-by-condition chunks of one tick in flight at once
 QUEUED_POLL_FACTOR = 3.0  # queued tasks are asked every this many poll intervals
 MAX_BACKOFF_SECONDS = 60.0  # the longest a refused poll (429, 5xx) holds polling back
+_FOLLOWED_CAUSES = frozenset({Cause.SUBMITTED, Cause.RECOVERED})
 SWEEP_SECONDS = 60.0  # how often jobs nobody follows (modals, unconfirmed submits) are checked
 
 _STATUS_OF_TASK = {
@@ -100,11 +102,13 @@ class Tracker:
         pushed_poll_interval: float = PUSHED_POLL_SECONDS,
         queued_poll_interval: float | None = None,
         max_backoff: float = MAX_BACKOFF_SECONDS,
+        recovery: SubmitRecovery | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
         self._jobs = jobs
         self._lifecycle = lifecycle
+        self._recovery = recovery  # PENDING jobs are looked up by state before giving up
         self._poll_interval = poll_interval
         self._deadline = deadline_seconds
         self._clock = clock
@@ -155,19 +159,30 @@ class Tracker:
             self._loop_task = None
 
     async def resume(self) -> list[Job]:
-        # A PENDING job's submit may or may not have reached the aggregator: no task id.
+        # A PENDING job's submit may or may not have reached the aggregator: its task is
+        # looked up by the state the submit carried. Not found: interrupted (refunded);
+        # the aggregator failing to answer: it waits for the sweep at its deadline.
         interrupted = await self._jobs.list_by_status([JobStatus.PENDING])
+        recovered: list[Job] = []
+        if self._recovery is not None and interrupted:
+            found = await self._recovery.recover(interrupted)
+            recovered, interrupted = found.recovered, found.missing
         await self._lifecycle.interrupt(interrupted)
         resumed = await self._jobs.list_by_status([JobStatus.WAITING, JobStatus.IN_PROGRESS])
         for job in resumed:
             self.track(job)
         await self.sweep_stale()
-        log.info("tracker resumed %d jobs, %d interrupted", len(resumed), len(interrupted))
+        log.info(
+            "tracker resumed %d jobs (%d found by state), %d interrupted",
+            len(resumed),
+            len(recovered),
+            len(interrupted),
+        )
         return resumed
 
     async def on_job_event(self, event: JobEvent) -> None:
         """Lifecycle listener: follow every job the aggregator accepted."""
-        if event.cause is Cause.SUBMITTED and event.job.status.is_tracked:
+        if event.cause in _FOLLOWED_CAUSES and event.job.status.is_tracked:
             self.track(event.job)
 
     def track(self, job: Job) -> None:
@@ -198,13 +213,18 @@ class Tracker:
     async def sweep_stale(self) -> list[Job]:
         """Jobs nobody follows that passed their deadline fail, and their reservations
         are refunded: one left waiting for the user's input (the aggregator has long
-        dropped its modal), or one whose submit answer never came (timed out, lost)."""
+        dropped its modal), or one whose submit answer never came (timed out, lost) and
+        whose task is not found by the state its submit carried."""
         self._last_sweep = now = self._clock()
         stale = await self._jobs.list_by_status([JobStatus.MODAL, JobStatus.PENDING])
         overdue = [job for job in stale if now - job.updated_at > self._deadline]
         modals = [job for job in overdue if job.status is JobStatus.MODAL]
         pending = [job for job in overdue if job.status is JobStatus.PENDING]
         done = await self._lifecycle.expire(modals, expected=(JobStatus.MODAL,)) if modals else []
+        if pending and self._recovery is not None:
+            # Last chance for a lost answer: a task found by state goes on (tracked).
+            found = await self._recovery.recover(pending)
+            pending = found.missing + found.unknown
         return done + (await self._lifecycle.unconfirmed(pending) if pending else [])
 
     async def _run(self) -> None:

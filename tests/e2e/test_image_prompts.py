@@ -148,3 +148,61 @@ async def test_an_oversized_reference_is_refused_before_the_defer(h: Harness) ->
     assert inter.callback_type == 4
     assert "`cref` is larger than 8 MB" in h.original(inter.token).content
     assert h.sim.count("total") == 0
+
+
+async def test_an_aggregator_that_cannot_be_asked_about_uploads_still_takes_image_prompts(
+    h: Harness,
+) -> None:
+    h.sim.faults.update({"http_500": 1, "fault_scope": "submit"})  # the upload question
+    inter = await h.command(
+        "imagine", {"prompt": "a harbour"}, attachments={"image": hosted(h, "a.png", PROMPTS[0])}
+    )
+    assert (await h.wait_final(inter.token)).attachments
+    (imagine,) = h.sim.records("submit/imagine")
+    assert [decoded(u) for u in imagine.body_json["base64Array"]] == [PROMPTS[0]]
+
+    # Meanwhile references cannot work: said plainly, in the user's language, nothing sent.
+    refs = await h.command(
+        "imagine",
+        {"prompt": "a harbour"},
+        attachments={"sref": hosted(h, "style.png", STYLE)},
+        locale="zh-CN",
+    )
+    assert "没有响应" in await h.refusal(refs)
+    assert len(h.sim.records("submit/upload-discord-images")) == 1  # not asked again yet
+    assert len(h.sim.records("submit/imagine")) == 1
+
+
+async def test_a_failed_upload_without_references_falls_back_to_base64(h: Harness) -> None:
+    first = await h.command(
+        "imagine", {"prompt": "one"}, attachments={"image": hosted(h, "a.png", PROMPTS[0])}
+    )
+    await h.wait_final(first.token)  # the upload question was answered: it has uploads
+    h.sim.faults.update({"http_500": 1, "fault_scope": "submit"})  # the next upload
+    second = await h.command(
+        "imagine", {"prompt": "two"}, attachments={"image": hosted(h, "b.png", PROMPTS[1])}
+    )
+    assert (await h.wait_final(second.token)).attachments
+    imagines = h.sim.records("submit/imagine")
+    assert len(imagines) == 2
+    assert [decoded(u) for u in imagines[1].body_json["base64Array"]] == [PROMPTS[1]]
+
+
+async def test_the_jobs_of_a_permutation_upload_their_images_once(h: Harness) -> None:
+    inter = await h.command(
+        "imagine",
+        {"prompt": "a {red, blue, green} castle"},
+        attachments={"image": hosted(h, "a.png", PROMPTS[0]), "sref": hosted(h, "s.png", STYLE)},
+        user_id=USER,
+    )
+    question = h.original(inter.token)
+    start = next(b.custom_id for b in question.buttons() if b.label.startswith("Start"))
+    click = await h.dispatch(h.factory.button_click(question, start, user_id=USER))
+    await h.wait(lambda: len(h.sim.records("submit/imagine")) == 3, "three imagines")
+    uploads = [
+        r for r in h.sim.records("submit/upload-discord-images") if r.body_json["base64Array"]
+    ]
+    assert len(uploads) == 1  # one upload, its URLs in all three prompts
+    prompts = [r.body_json["prompt"].split() for r in h.sim.records("submit/imagine")]
+    assert len({(p[0], p[-1]) for p in prompts}) == 1
+    assert click.followup_ids
