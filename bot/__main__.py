@@ -108,9 +108,12 @@ def _start() -> int:
         # (never the URL: parameters are hidden and the URL is not part of the text).
         cause = getattr(exc, "orig", None) or exc
         first = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
-        where = "DATABASE_URL" if settings.database_url else "DATABASE_PATH"
-        fail(f"Start-up error: {where}: {type(cause).__name__}: {first}")
-        return 1
+        if settings.database_url:  # a server that may come back: a start-up error
+            fail(f"Start-up error: DATABASE_URL: {type(cause).__name__}: {first}")
+            return 1
+        # A SQLite file that cannot be one (another file, empty, a folder): the setting.
+        fail(f"Configuration error: DATABASE_PATH: {type(cause).__name__}: {first}")
+        return 2
     except (OSError, aiohttp.ClientError) as exc:
         # Network problems reaching Discord or the database folder: one line, no traceback.
         fail(f"Start-up error: {type(exc).__name__}: {exc}")

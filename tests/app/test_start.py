@@ -186,9 +186,9 @@ def test_a_database_path_that_cannot_be_the_database_is_one_line(tmp_path: Path,
         MJ_API_BASE_URL="http://127.0.0.1:9",
         DATABASE_PATH=value,
     )  # within start()'s timeout: it ends, it does not hang
-    assert result.returncode == 1, result
+    assert result.returncode == 2, result  # a configuration error, as the issue asks
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("Start-up error: DATABASE_PATH: ")
+    assert line.startswith("Configuration error: DATABASE_PATH: ")
     assert line.endswith(("file is not a database", "unable to open database file"))
     if kind == "not-sqlite":
         assert (tmp_path / "notes.txt").read_text() == "these are not a database\n"
