@@ -34,7 +34,7 @@ from bot.core.limits import Limits
 from bot.core.metrics import BotMetrics
 from bot.core.mj.chat import ChatClient
 from bot.core.mj.client import MJClient
-from bot.core.preferences import Preferences
+from bot.core.preferences import CACHE_SECONDS, Preferences
 from bot.core.presses import ButtonPresses
 from bot.core.pricing import PriceKind
 from bot.core.push import PushHooks, PushInbox
@@ -121,7 +121,7 @@ def build_core(
     public_base: str | None = None,
     translator: PromptTranslator | None = None,
     clock: Callable[[], float] = time.time,
-    monotonic: Callable[[], float] = time.monotonic,
+    press_clock: Callable[[], float] = time.time,  # the double-click window's
 ) -> Core:
     """The core as every process runs it; without `admission` nothing is limited or
     charged (tests of the pipeline alone); with `public_base` (PUBLIC_URL) every submit
@@ -137,13 +137,16 @@ def build_core(
         deadline_seconds=deadline_seconds,
         queue_interval=queue_interval,
         queued_poll_interval=queued_poll_interval,
+        leases=storage.leases,
         clock=clock,
     )
     lifecycle.subscribe(tracker.on_job_event)
     lifecycle.subscribe(log_job_event)  # one line per status change, with its ids
     hooks = PushHooks(storage.jobs, public_base) if public_base else None
     starter = JobStarter(lifecycle, hooks=hooks)
-    preferences = Preferences(storage.preferences, clock=clock)
+    # Several processes: a user's /settings in one must count at once in the others.
+    ttl = 0.0 if storage.leases.shared else CACHE_SECONDS
+    preferences = Preferences(storage.preferences, clock=clock, ttl=ttl)
     jobs = JobService(
         client,
         storage.jobs,
@@ -154,7 +157,7 @@ def build_core(
         translator=translator,
     )
     presses = ButtonPresses(
-        jobs, starter, client, storage.jobs, storage.buttons, limits=limits, monotonic=monotonic
+        jobs, starter, client, storage.jobs, storage.buttons, limits=limits, clock=press_clock
     )
     controls = JobControls(client, storage.jobs, lifecycle)
     history = JobHistory(storage.jobs)
@@ -261,6 +264,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         download,
         interval=settings.edit_interval_seconds,
         on_edit=metrics.edit_delivered,
+        leases=storage.leases,
     )
     core.lifecycle.subscribe(publisher.on_job_event)
     core.lifecycle.subscribe(metrics.on_job_event)
