@@ -39,9 +39,11 @@ from bot.core.presses import ButtonPresses
 from bot.core.pricing import PriceKind
 from bot.core.push import PushHooks, PushInbox
 from bot.core.queued import QUEUE_SECONDS
+from bot.core.recovery import SubmitRecovery
 from bot.core.starter import JobLimits, JobStarter
 from bot.core.stats import StatsService
 from bot.core.storage import SqlStorage, open_storage
+from bot.core.submit_state import SubmitStates
 from bot.core.tracker import Tracker
 from bot.core.translate import PromptTranslator
 from bot.core.validation import MAX_PROMPT_CHARS
@@ -129,6 +131,7 @@ def build_core(
     lifecycle = JobLifecycle(storage, gate=admission, clock=clock)
     if admission is not None:
         lifecycle.subscribe_in_transaction_batch(admission.credits.on_job_events)
+    states = SubmitStates(storage.meta)  # every submit's `state`: <instance>:<job id>
     tracker = Tracker(
         client,
         storage.jobs,
@@ -137,13 +140,14 @@ def build_core(
         deadline_seconds=deadline_seconds,
         queue_interval=queue_interval,
         queued_poll_interval=queued_poll_interval,
+        recovery=SubmitRecovery(client, states, lifecycle),
         leases=storage.leases,
         clock=clock,
     )
     lifecycle.subscribe(tracker.on_job_event)
     lifecycle.subscribe(log_job_event)  # one line per status change, with its ids
     hooks = PushHooks(storage.jobs, public_base) if public_base else None
-    starter = JobStarter(lifecycle, hooks=hooks)
+    starter = JobStarter(lifecycle, hooks=hooks, states=states)
     # Several processes: a user's /settings in one must count at once in the others.
     ttl = 0.0 if storage.leases.shared else CACHE_SECONDS
     preferences = Preferences(storage.preferences, clock=clock, ttl=ttl)
@@ -216,6 +220,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         owner_only_buttons=settings.button_policy is ButtonPolicy.OWNER,
         owner_pays=settings.button_policy is ButtonPolicy.OWNER_PAYS,
         swapface_enabled=settings.swapface_enabled,
+        private_links=settings.describe_private_links,
     )
     admission = Admission(
         Limits(settings.default_limits, exempt_user_ids=settings.admin_ids),

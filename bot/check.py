@@ -46,6 +46,7 @@ from bot.core.mj.retry import RetryPolicy
 from bot.core.storage import DatabaseTooNewError, StorageConfigError, head_revision, open_storage
 from bot.logging_setup import SecretRedactor, configure_logging
 from bot.settings_errors import describe_settings_error
+from bot.ui.command_sync import guild_sync_warning
 
 # A task id no aggregator has: the list query answers [] once the key is accepted.
 PROBE_TASK_ID = "mj-bot-check"
@@ -231,7 +232,10 @@ def main(out: TextIO | None = None) -> int:
     logging.getLogger("discord").setLevel(logging.ERROR)
     redactor = SecretRedactor(settings.secrets())
     storage = "PostgreSQL (DATABASE_URL)" if settings.database_url else "SQLite (DATABASE_PATH)"
-    results = [ok("settings", f"read and valid; storage {storage}")]
+    detail = f"read and valid; storage {storage}"
+    if (sync_warning := guild_sync_warning(settings.discord_guild_id)) is not None:
+        detail += f"; warning: {sync_warning}"
+    results = [ok("settings", detail)]
     results += asyncio.run(run_checks(settings))
     for result in results:
         print(redactor.redact(result.line), file=stream, flush=True)

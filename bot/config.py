@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(10.0, ge=0, le=300)  # in-flight edits at a stop
     button_policy: ButtonPolicy = ButtonPolicy.OWNER
     swapface_enabled: bool = True  # /swapface submits; off: it answers that it is off
+    # /describe links to localhost or private addresses (an aggregator on your own LAN)
+    describe_private_links: bool = False
     log_level: str = "INFO"
     log_format: str = "text"  # text, or json: one JSON object per line
 

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.core.accounts import Accounts
 from bot.core.i18n import t
 from bot.ui.admin_views import NO_MENTIONS, balance_text
+from cogs.installs import user_installable
 
 MAX_CODE_CHARS = 64
 
@@ -24,7 +25,7 @@ class Account(commands.Cog):
     @app_commands.command(
         name="balance", description=_("Your credits, today's jobs and the limits that apply here")
     )
-    @app_commands.guild_install()
+    @user_installable
     async def balance(self, interaction: discord.Interaction) -> None:
         view = await self._accounts.balance(interaction.user.id, interaction.guild_id)
         text = balance_text(view, str(interaction.locale))
@@ -32,7 +33,7 @@ class Account(commands.Cog):
 
     @app_commands.command(name="redeem", description=_("Add the credits of a code to your balance"))
     @app_commands.describe(code=_("The code, e.g. MJ7K-3QXP-9ZTA"))
-    @app_commands.guild_install()
+    @user_installable
     async def redeem(
         self,
         interaction: discord.Interaction,

@@ -18,6 +18,7 @@ from bot.core.validation import (
 from bot.ui.attachments import precheck, read_all
 from bot.ui.flow import CommandFlow, JobContext
 from cogs.choices import MODE_HELP, MODEL_HELP, MODELS, MODES, model_of, speed_of
+from cogs.installs import user_installable
 
 DIMENSIONS = [
     app_commands.Choice(name=_("Portrait 2:3"), value=BlendDimensions.PORTRAIT.value),
@@ -43,7 +44,7 @@ class Blend(commands.Cog):
         model=MODEL_HELP,
     )
     @app_commands.choices(dimensions=DIMENSIONS, mode=MODES, model=MODELS)
-    @app_commands.guild_install()
+    @user_installable
     async def blend(
         self,
         interaction: discord.Interaction,

@@ -12,14 +12,14 @@ from discord.ext import commands
 
 from bot.core.jobs import JobService
 from bot.core.models import Job
+from bot.core.permutations import MAX_JOBS_PER_PROMPT, expand
 from bot.core.validation import Rejection, RequestRejectedError, check_prompt
 from bot.ui.flow import CommandFlow, JobContext
 from bot.ui.message_images import Download, image_of
 from bot.ui.modals import PROMPT_FIELD, ask_prompt, submitted_values
 from bot.ui.pending_images import MODAL_ID, PendingImages, modal_id
 from bot.ui.replies import answer_error
-
-GUILD_INSTALL = app_commands.AppInstallationType(guild=True, user=False)
+from cogs.installs import user_installable
 
 
 class ContextMenus(commands.Cog):
@@ -37,15 +37,15 @@ class ContextMenus(commands.Cog):
         self._download = download
         self._pending = pending or PendingImages()
         self._menus = [
-            app_commands.ContextMenu(
-                name=_("Describe this image"),
-                callback=self.describe_image,
-                allowed_installs=GUILD_INSTALL,
+            user_installable(
+                app_commands.ContextMenu(
+                    name=_("Describe this image"), callback=self.describe_image
+                )
             ),
-            app_commands.ContextMenu(
-                name=_("Use as image prompt"),
-                callback=self.use_as_image_prompt,
-                allowed_installs=GUILD_INSTALL,
+            user_installable(
+                app_commands.ContextMenu(
+                    name=_("Use as image prompt"), callback=self.use_as_image_prompt
+                )
             ),
         ]
 
@@ -106,6 +106,8 @@ class ContextMenus(commands.Cog):
     ) -> None:
         prompt = submitted_values(data).get(PROMPT_FIELD, "")
         check_prompt(prompt, max_chars=self._service.limits.max_prompt_chars)
+        if len(expand(prompt, limit=MAX_JOBS_PER_PROMPT)) > 1:  # asked for in /imagine only
+            raise RequestRejectedError(Rejection.MENU_ONE_JOB)
         channel_id = interaction.channel_id or 0
         image = self._pending.take((interaction.user.id, channel_id, message_id))
         if image is None:

@@ -14,6 +14,7 @@ from bot.core.validation import Rejection, RequestRejectedError
 from bot.ui.flow import CommandFlow, JobContext
 from bot.ui.named_images import given_images, precheck_given, read_given
 from cogs.choices import MODE_HELP, MODEL_HELP, MODELS, MODES, model_of, speed_of
+from cogs.installs import user_installable
 
 
 class Describe(commands.Cog):
@@ -29,7 +30,7 @@ class Describe(commands.Cog):
         model=MODEL_HELP,
     )
     @app_commands.choices(mode=MODES, model=MODELS)
-    @app_commands.guild_install()
+    @user_installable
     async def describe(
         self,
         interaction: discord.Interaction,
@@ -42,7 +43,8 @@ class Describe(commands.Cog):
         max_bytes = service.limits.max_image_bytes
         if (image is None) == (link is None):
             raise RequestRejectedError(Rejection.DESCRIBE_NEEDS_ONE)
-        url = check_link(link) if link is not None else None  # the bot never fetches it
+        private = service.limits.private_links
+        url = check_link(link, allow_private=private) if link is not None else None  # never fetched
         given = given_images(image=image)
         precheck_given(given, max_bytes=max_bytes)
 

@@ -19,6 +19,7 @@ from bot.ui.history_view import HISTORY_PREFIX, history_text, job_link, status_t
 from bot.ui.pager import clickable_pager, pager_view
 from bot.ui.publisher import Publisher
 from bot.ui.replies import answer_error
+from cogs.installs import user_installable
 
 MAX_REFERENCE_CHARS = 40
 
@@ -43,7 +44,7 @@ class History(commands.Cog):
         self._bot.add_dynamic_items(self._pager)
 
     @app_commands.command(name="history", description=_("Your jobs, running and finished"))
-    @app_commands.guild_install()
+    @user_installable
     async def history(self, interaction: discord.Interaction) -> None:
         user_id, locale = interaction.user.id, str(interaction.locale)
         page = await self._history.page(user_id, 0)
@@ -74,7 +75,7 @@ class History(commands.Cog):
 
     @app_commands.command(name="show", description=_("Post a job's result again, with its buttons"))
     @app_commands.describe(job=_("The job number in the result's footer, or the task id"))
-    @app_commands.guild_install()
+    @user_installable
     async def show(
         self,
         interaction: discord.Interaction,

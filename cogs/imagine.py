@@ -15,6 +15,9 @@ from bot.ui.expansion import ExpansionConfirm
 from bot.ui.flow import CommandFlow, JobContext
 from bot.ui.named_images import given_images, precheck_given, read_given
 from cogs.choices import MODE_HELP, MODEL_HELP, MODELS, MODES, model_of, speed_of
+from cogs.installs import user_installable
+
+USER_INSTALL_FOLLOWUPS = 5
 
 
 class Imagine(commands.Cog):
@@ -44,7 +47,7 @@ class Imagine(commands.Cog):
         cref=_("A character reference image (--cref)"),
     )
     @app_commands.choices(mode=MODES, model=MODELS)
-    @app_commands.guild_install()
+    @user_installable
     async def imagine(
         self,
         interaction: discord.Interaction,
@@ -68,7 +71,9 @@ class Imagine(commands.Cog):
         check_prompt(prompt, max_chars=service.limits.max_prompt_chars)
         precheck_given([*prompts, *references], max_bytes=max_bytes)
 
-        plan = await self._batch.plan(interaction.user.id, prompt)
+        # Discord lets an app that is only user-installed send 5 follow-ups per interaction.
+        most = None if interaction.is_guild_integration() else USER_INSTALL_FOLLOWUPS
+        plan = await self._batch.plan(interaction.user.id, prompt, most=most)
 
         async def launch(origin_for: OriginFor, on_refused: Refused | None) -> BatchResult:
             data = await read_given([*prompts, *references], max_bytes=max_bytes)

@@ -19,6 +19,7 @@ from bot.ui.admin_views import NO_MENTIONS
 from bot.ui.replies import answer_error
 from bot.ui.settings_view import clickable_setting_button, settings_text, settings_view
 from cogs.choices import MODEL_HELP, MODELS, MODES
+from cogs.installs import user_installable
 
 CLEAR = "-"  # suffix:- removes the suffix
 VARIATIONS = [
@@ -48,7 +49,7 @@ class SettingsCommand(commands.Cog):
         variation=_("What the V buttons do"),
     )
     @app_commands.choices(mode=MODES, model=MODELS, variation=VARIATIONS)
-    @app_commands.guild_install()
+    @user_installable
     async def settings(
         self,
         interaction: discord.Interaction,

@@ -12,6 +12,7 @@ from bot.core.models import Job
 from bot.core.validation import MAX_PROMPT_CHARS, check_prompt
 from bot.ui.flow import CommandFlow, JobContext
 from cogs.choices import MODE_HELP, MODEL_HELP, MODELS, MODES, model_of, speed_of
+from cogs.installs import user_installable
 
 
 class Shorten(commands.Cog):
@@ -22,7 +23,7 @@ class Shorten(commands.Cog):
     @app_commands.command(name="shorten", description=_("Find the important words of a prompt"))
     @app_commands.describe(prompt=_("The prompt to analyse"), mode=MODE_HELP, model=MODEL_HELP)
     @app_commands.choices(mode=MODES, model=MODELS)
-    @app_commands.guild_install()
+    @user_installable
     async def shorten(
         self,
         interaction: discord.Interaction,

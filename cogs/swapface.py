@@ -12,6 +12,7 @@ from bot.core.models import Job
 from bot.core.validation import Rejection, RequestRejectedError
 from bot.ui.attachments import precheck, read_all
 from bot.ui.flow import CommandFlow, JobContext
+from cogs.installs import user_installable
 
 
 class SwapFace(commands.Cog):
@@ -23,7 +24,7 @@ class SwapFace(commands.Cog):
         name="swapface", description=_("Put the face of one picture into another")
     )
     @app_commands.describe(source=_("The face to use"), target=_("The picture to put the face in"))
-    @app_commands.guild_install()
+    @user_installable
     async def swapface(
         self,
         interaction: discord.Interaction,

@@ -23,6 +23,10 @@ class Admission:
             await stores.policy.lock_guild(guild_id)
         await self.limits.check(stores.policy, new, limits)
 
+    async def affordable(self, stores: Stores, new: NewJob) -> None:
+        """Could its payer pay for it now? (Nothing is reserved.)"""
+        await self.credits.check_affordable(stores, new)
+
     async def charge(self, stores: Stores, new: NewJob, job: Job) -> None:
         """After the row exists: reserve its price (refusing rolls the job back)."""
         await self.credits.reserve(stores, new, job)

@@ -48,6 +48,20 @@ class Credits:
             user_id, new_user_credits=self._new_user_credits, at=self._clock()
         )
 
+    async def check_affordable(self, stores: Stores, new: NewJob) -> None:
+        """Refuse, as `reserve` would, a job its payer cannot pay for now."""
+        amount = self.price(new)
+        if amount <= 0:
+            return
+        wallet = await self.open_wallet(stores.ledger, new.payer)
+        assert wallet is not None
+        if wallet.available < amount:
+            if new.payer != new.origin.user_id:
+                raise RequestRejectedError(Rejection.OWNER_NO_CREDITS)
+            raise RequestRejectedError(
+                Rejection.NO_CREDITS, price=amount, available=wallet.available
+            )
+
     async def reserve(self, stores: Stores, new: NewJob, job: Job) -> None:
         """Hold the job's price from its payer, or refuse it (the transaction rolls back)."""
         amount = self.price(new)

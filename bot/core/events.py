@@ -11,6 +11,7 @@ from bot.core.models import Job, JobStatus
 class Cause(StrEnum):
     RECORDED = "recorded"  # written before the submit
     SUBMITTED = "submitted"  # the aggregator accepted it (waiting, or asking for input)
+    RECOVERED = "recovered"  # its submit answer was lost; its task was found by its state
     SUBMIT_FAILED = "submit_failed"  # the aggregator refused it (a timeout waits instead)
     ANSWERED = "answered"  # the user answered a MODAL: it is being submitted again
     TASK = "task"  # the aggregator reported progress or a final state

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.i18n_images import IMAGES_TEXT
+from bot.core.i18n_installs import INSTALL_TEXT
 from bot.core.i18n_operators import OPERATOR_TEXT
 from bot.core.i18n_prompts import PROMPTS_TEXT
 from bot.core.i18n_swapface import SWAPFACE_TEXT
@@ -233,6 +234,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     **IMAGES_TEXT,
     # prompt translation, permutations and --repeat
     **PROMPTS_TEXT,
+    # user installs: where the bot is not a member
+    **INSTALL_TEXT,
 }
 
 

@@ -22,6 +22,17 @@ IMAGES_TEXT: dict[str, tuple[str, str]] = {
         "此机器人的服务商不支持风格参考或角色参考（`sref`、`cref`）：它没有图片上传接口。"
         "未提交任何任务，也未扣除点数；图片提示仍可使用。",
     ),
+    "error.references_unavailable": (
+        "Style and character references (`sref`, `cref`) need the aggregator's image upload, "
+        "which is not answering right now. Nothing was submitted or charged; please try "
+        "again in a few minutes (image prompts still work).",
+        "风格参考和角色参考（`sref`、`cref`）需要服务商的图片上传接口，但它现在没有响应。"
+        "未提交任何任务，也未扣除点数；请几分钟后重试（图片提示仍可使用）。",
+    ),
+    "error.upload_slow": (
+        "The aggregator did not answer in time.",
+        "服务商未能及时响应。",
+    ),
     "error.upload_failed": (
         "Your images could not be uploaded to the aggregator, so nothing was submitted "
         "and nothing charged. {reason}",
@@ -32,10 +43,17 @@ IMAGES_TEXT: dict[str, tuple[str, str]] = {
         "请为 `/describe` 提供 `image` 或 `link` 其中之一。",
     ),
     "error.link_invalid": (
-        "The link must be a plain http:// or https:// address of an image "
-        "(no other kind, no user name or password, at most {max} characters).",
-        "链接必须是普通的 http:// 或 https:// 图片地址"
-        "（不支持其他类型，不能包含用户名或密码，最多 {max} 个字符）。",
+        "The link must be a plain http:// or https:// address of an image on the public "
+        "internet (no other kind, no user name or password, no local or private address, "
+        "at most {max} characters).",
+        "链接必须是公网上普通的 http:// 或 https:// 图片地址"
+        "（不支持其他类型，不能包含用户名或密码，不能是本机或内网地址，最多 {max} 个字符）。",
+    ),
+    "error.menu_one_job": (
+        "From this menu a prompt makes one job: `{{a, b}}` options and `--repeat` work in "
+        "/imagine (attach the image there). Nothing was started.",
+        "从此菜单发起时一条提示词只生成一个任务：`{{a, b}}` 选项和 `--repeat` 请在 /imagine 中使用"
+        "（在那里附上图片）。未发起任何任务。",
     ),
     "error.no_image_in_message": (
         "That message has no image to use: it needs an attached picture "

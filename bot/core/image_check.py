@@ -21,9 +21,11 @@ from PIL import Image, UnidentifiedImageError
 MAX_IMAGE_PIXELS = 50_000_000
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 
-# Decoding an image fully costs about 4 bytes a pixel; above this, only its integrity is
-# checked (PNG: every chunk's CRC through to the end), never its pixels.
+# Decoding an image fully costs about 4 bytes a pixel; above this, a PNG's integrity is
+# checked without decoding (every chunk's CRC through to the end) and a JPEG is decoded
+# at an eighth; GIF and WEBP have neither, so they may not be larger.
 FULL_DECODE_PIXELS = 16_777_216
+_CHECKED_UNDECODED = ("image/png", "image/jpeg")
 
 _MIMES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 
@@ -42,10 +44,13 @@ class ImageInfo:
 
 
 class ImageCheckError(Exception):
-    def __init__(self, problem: ImageProblem, *, width: int = 0, height: int = 0) -> None:
+    def __init__(
+        self, problem: ImageProblem, *, width: int = 0, height: int = 0, limit: int = 0
+    ) -> None:
         self.problem = problem
         self.width = width
         self.height = height
+        self.limit = limit  # TOO_MANY_PIXELS: the most this image's format may have
         super().__init__(problem.value)
 
 
@@ -83,16 +88,17 @@ def _header(data: bytes, max_pixels: int) -> ImageInfo:
         raise ImageCheckError(ImageProblem.NOT_SUPPORTED) from exc
     if width <= 0 or height <= 0:
         raise ImageCheckError(ImageProblem.DAMAGED)
-    if width * height > max_pixels:
-        raise ImageCheckError(ImageProblem.TOO_MANY_PIXELS, width=width, height=height)
+    limit = max_pixels if mime in _CHECKED_UNDECODED else min(max_pixels, FULL_DECODE_PIXELS)
+    if width * height > limit:
+        raise ImageCheckError(ImageProblem.TOO_MANY_PIXELS, width=width, height=height, limit=limit)
     return ImageInfo(mime=mime, width=width, height=height)
 
 
 def _decode(data: bytes, info: ImageInfo) -> None:
     with Image.open(io.BytesIO(data)) as image:
         image.verify()  # PNG: chunk CRCs and the end marker; the others: a header check
-    if info.width * info.height > FULL_DECODE_PIXELS and info.mime != "image/jpeg":
-        return
+    if info.width * info.height > FULL_DECODE_PIXELS and info.mime == "image/png":
+        return  # verified above, chunk by chunk
     with Image.open(io.BytesIO(data)) as image:
         if info.mime == "image/jpeg":
             image.draft("RGB", (max(1, info.width // 8), max(1, info.height // 8)))

@@ -3,6 +3,7 @@ references, and a link to describe (handed to the aggregator, never fetched here
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -114,9 +115,10 @@ def _named(name: str, check: Callable[[], _T]) -> _T:
         raise RequestRejectedError(_BY_NAME[exc.reason], name=name, **params) from exc
 
 
-def check_link(link: str) -> str:
+def check_link(link: str, *, allow_private: bool = False) -> str:
     """A plain http(s) URL with a host: no other scheme, no credentials, no spaces or
-    control characters, at most MAX_LINK_CHARS. The aggregator fetches it, not the bot."""
+    control characters, at most MAX_LINK_CHARS; a host on a private network only with
+    `allow_private` (DESCRIBE_PRIVATE_LINKS). The aggregator fetches it, not the bot."""
     text = link.strip()
     if not text or len(text) > MAX_LINK_CHARS or any(_unsafe(c) for c in text):
         raise RequestRejectedError(Rejection.LINK_INVALID, max=MAX_LINK_CHARS)
@@ -128,7 +130,23 @@ def check_link(link: str) -> str:
     plain = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
     if not plain or parts.username is not None or parts.password is not None:
         raise RequestRejectedError(Rejection.LINK_INVALID, max=MAX_LINK_CHARS)
+    if not allow_private and _internal(parts.hostname or ""):
+        raise RequestRejectedError(Rejection.LINK_INVALID, max=MAX_LINK_CHARS)
     return text
+
+
+def _internal(host: str) -> bool:
+    """A host on the operator's own network: the aggregator (self-hosted, perhaps beside
+    the bot) would fetch it for whoever typed it. Public names only; names that resolve
+    inward are the aggregator's to refuse."""
+    name = host.lower().rstrip(".")
+    if "." not in name or name == "localhost" or name.endswith((".localhost", ".local")):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return not address.is_global
 
 
 def _unsafe(char: str) -> bool:

@@ -3,13 +3,17 @@
 The uploaded images' URLs go into the prompt (a small submit, and the only way style and
 character references work); without the endpoint image prompts go as `base64Array` and
 references are refused before anything is recorded or charged. Whether the aggregator has
-it is asked once per process, on first need, and remembered.
+it is asked once per process, on first need, and remembered. A question that finds no
+answer (the aggregator down, overloaded) counts as "no upload" for `RETRY_PROBE_SECONDS`:
+image prompts then go as `base64Array`, so one outage never blocks /imagine.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 
 from bot.core.image_inputs import ImagineImages
 from bot.core.mj.client import MJClient
@@ -19,12 +23,15 @@ from bot.core.mj.errors import (
     MJError,
     MJRateLimitedError,
     MJServerError,
+    MJTimeoutError,
     MJTransportError,
 )
 from bot.core.mj.schemas import BotType, SpeedMode, Submission
 from bot.core.validation import Rejection, RequestRejectedError, to_data_url
 
 log = logging.getLogger(__name__)
+
+RETRY_PROBE_SECONDS = 300.0
 
 
 class ImageUploadError(MJError):
@@ -37,23 +44,38 @@ class ImageUploadError(MJError):
 
 
 class ImageUploads:
-    def __init__(self, client: MJClient) -> None:
+    def __init__(self, client: MJClient, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._client = client
         self._available: bool | None = None  # None: not asked yet (or the answer was lost)
+        self._unanswered_at: float | None = None  # when the last question found no answer
         self._asking = asyncio.Lock()
+        self._clock = clock
 
-    async def available(self) -> bool:
+    async def available(self) -> bool | None:
         """Whether the aggregator has upload-discord-images. Asked with an empty upload
         (nothing to store, nothing charged): a 404 means it has none, any other answer,
-        even a refusal of the empty list, that it has. Transport and server errors are
-        raised and not remembered."""
+        even a refusal of the empty list, that it has. None: it could not be asked (down,
+        overloaded, too slow); asked again after RETRY_PROBE_SECONDS."""
         async with self._asking:
-            if self._available is None:
+            if self._available is not None:
+                return self._available
+            since = self._unanswered_at
+            if since is not None and self._clock() - since < RETRY_PROBE_SECONDS:
+                return None
+            try:
                 self._available = await self._probe()
-                log.info(
-                    "the aggregator %s upload-discord-images",
-                    "has" if self._available else "has no",
+            except MJError as exc:
+                self._unanswered_at = self._clock()
+                log.warning(
+                    "could not ask the aggregator whether it has upload-discord-images (%s); "
+                    "image prompts go as base64Array, asked again in %g s",
+                    type(exc).__name__,
+                    RETRY_PROBE_SECONDS,
                 )
+                return None
+            log.info(
+                "the aggregator %s upload-discord-images", "has" if self._available else "has no"
+            )
             return self._available
 
     async def uses_upload(self, images: ImagineImages) -> bool:
@@ -61,10 +83,14 @@ class ImageUploads:
         (before the job is recorded: nothing charged, nothing submitted)."""
         if not images.all:
             return False
-        if await self.available():
+        available = await self.available()
+        if available:
             return True
         if images.has_references:
-            raise RequestRejectedError(Rejection.REFERENCES_UNSUPPORTED)
+            unknown = available is None
+            raise RequestRejectedError(
+                Rejection.REFERENCES_UNAVAILABLE if unknown else Rejection.REFERENCES_UNSUPPORTED
+            )
         return False
 
     async def imagine(
@@ -77,12 +103,18 @@ class ImageUploads:
         mode: SpeedMode | None,
     ) -> Submission:
         """The imagine submit: uploaded images' URLs in the prompt, else base64Array."""
-        if not upload:
-            data_urls = [to_data_url(image) for image in images.prompts]
-            return await self._client.imagine(text, images=data_urls, bot_type=bot_type, mode=mode)
-        urls = await self._upload(images, mode)
-        prompt = images.prompt_with(text, urls)
-        return await self._client.imagine(prompt, bot_type=bot_type, mode=mode)
+        if upload:
+            try:
+                urls = await self._upload(images, mode)
+            except ImageUploadError as exc:
+                if images.has_references:  # they only work as uploaded URLs
+                    raise
+                log.warning("image upload failed (%s); sending base64Array instead", exc.cause)
+            else:
+                prompt = images.prompt_with(text, urls)
+                return await self._client.imagine(prompt, bot_type=bot_type, mode=mode)
+        data_urls = [to_data_url(image) for image in images.prompts]
+        return await self._client.imagine(text, images=data_urls, bot_type=bot_type, mode=mode)
 
     async def _upload(self, images: ImagineImages, mode: SpeedMode | None) -> list[str]:
         try:
@@ -106,8 +138,8 @@ class ImageUploads:
             if exc.status == 403:  # a key not allowed the upload model (new-api mj_upload)
                 return False
             raise
-        except (MJTransportError, MJServerError, MJRateLimitedError):
-            raise
+        except (MJTransportError, MJServerError, MJRateLimitedError, MJTimeoutError):
+            raise  # no answer: `available` says "unknown" for a while
         except MJError:
             return True  # it answered: the endpoint exists (and refused an empty list)
         return True

@@ -14,6 +14,7 @@ _LOGGED = frozenset(
     {
         Cause.RECORDED,
         Cause.SUBMITTED,
+        Cause.RECOVERED,
         Cause.SUBMIT_FAILED,
         Cause.TASK,
         Cause.DEADLINE,

@@ -13,7 +13,7 @@ from bot.core.lifecycle import JobLifecycle
 from bot.core.mj.client import MJClient
 from bot.core.mj.errors import MJError, MJTimeoutError
 from bot.core.mj.schemas import BlendDimensions, BotType, SpeedMode
-from bot.core.models import InputImage, Job, JobKind, JobStatus, Origin
+from bot.core.models import InputImage, Job, JobKind, JobStatus, NewJob, Origin
 from bot.core.ports import JobStore
 from bot.core.preferences import Preferences, UserPreferences
 from bot.core.starter import JobLimits, JobStarter
@@ -52,12 +52,19 @@ class JobService:
         self.limits = limits or JobLimits()
         self._translator = translator  # TRANSLATE_PROMPTS=auto
 
-    async def translated(self, prompt: str) -> Translation:
+    async def translated(self, prompt: str, *, for_job: NewJob | None = None) -> Translation:
         """The prompt as it goes to Midjourney: in English where it had CJK words and
-        translation is on; else (or when translation fails) as written."""
+        translation is on; else (or when translation fails) as written. `for_job`: the
+        job it is for, admitted first when a (paid) chat call is needed: a banned user,
+        a cooldown or an empty wallet costs the operator nothing."""
         if self._translator is None:
             return untranslated(prompt)
-        return await self._translator.translate(prompt)
+
+        async def admitted() -> None:
+            if for_job is not None:
+                await self._lifecycle.precheck(for_job)
+
+        return await self._translator.translate(prompt, before_call=admitted)
 
     async def job(self, job_id: int) -> Job | None:
         return await self._jobs.get(job_id)
@@ -94,9 +101,11 @@ class JobService:
         mode, bot_type, prefs = await self.defaults(origin.user_id, mode, bot_type)
         if prepared is None:
             limit = self.limits.max_prompt_chars
-            prepared = await self.translated(
-                check_prompt(prefs.with_suffix(prompt), max_chars=limit)
+            text = check_prompt(prefs.with_suffix(prompt), max_chars=limit)
+            planned = NewJob(
+                JobKind.IMAGINE, origin, prompt=text, payer_id=payer_id, same_request=same_request
             )
+            prepared = await self.translated(text, for_job=planned)
         text = check_prompt(prepared.prompt, max_chars=self.limits.max_prompt_chars)
         max_bytes = self.limits.max_image_bytes
         checked = await asyncio.to_thread(
@@ -153,7 +162,7 @@ class JobService:
         if (image is None) == (link is None):
             raise RequestRejectedError(Rejection.DESCRIBE_NEEDS_ONE)
         mode, bot_type, _ = await self.defaults(origin.user_id, mode, bot_type)
-        url = check_link(link) if link is not None else None
+        url = check_link(link, allow_private=self.limits.private_links) if link else None
         given = [image] if image is not None else []
         checked = await self._checked(given)
         job = await self._starter.record(
@@ -183,7 +192,8 @@ class JobService:
         mode, bot_type, _ = await self.defaults(origin.user_id, mode, bot_type)
         # Translated too: the analysis is of the words Midjourney would be given.
         limit = self.limits.max_prompt_chars
-        translation = await self.translated(check_prompt(prompt, max_chars=limit))
+        text = check_prompt(prompt, max_chars=limit)
+        translation = await self.translated(text, for_job=NewJob(JobKind.SHORTEN, origin, text))
         text = check_prompt(translation.prompt, max_chars=limit)
         options = translation.options()
         job = await self._starter.record(
@@ -194,7 +204,8 @@ class JobService:
 
     async def swap_face(self, origin: Origin, source: bytes, target: bytes) -> Job:
         """/swapface: the face in `source` put into `target`, at the user's speed."""
-        face, picture = check_swap(
+        face, picture = await asyncio.to_thread(  # Pillow decodes both: off the loop
+            check_swap,
             source,
             target,
             enabled=self.limits.swapface_enabled,

@@ -46,6 +46,8 @@ class Gate(Protocol):
 
     async def admit(self, stores: Stores, new: NewJob) -> None: ...
 
+    async def affordable(self, stores: Stores, new: NewJob) -> None: ...
+
     async def charge(self, stores: Stores, new: NewJob, job: Job) -> None: ...
 
 
@@ -93,6 +95,16 @@ class JobLifecycle:
         await self._announce([event])
         return job
 
+    async def precheck(self, new: NewJob) -> None:
+        """Would `record` admit this job now? RequestRejectedError if not. For paid work
+        done before a job is recorded (its prompt's translation): never for a user the
+        limits or the wallet would refuse anyway."""
+        if self._gate is None:
+            return
+        async with self._storage.transaction() as stores:
+            await self._gate.admit(stores, new)
+            await self._gate.affordable(stores, new)
+
     async def submitted(
         self,
         job: Job,
@@ -102,9 +114,11 @@ class JobLifecycle:
         final_prompt: str | None,
         needs_input: bool,
         duplicate: bool = False,
+        cause: Cause = Cause.SUBMITTED,
     ) -> Job:
         """The aggregator accepted the job. `duplicate`: it answered with a task that
-        already existed (the same request again), which is not charged a second time."""
+        already existed (the same request again), which is not charged a second time.
+        `cause` RECOVERED: the answer was lost, and the task found by the job's state."""
         status = JobStatus.MODAL if needs_input else JobStatus.WAITING
         now = self._clock()
         async with self._storage.transaction() as stores:
@@ -127,11 +141,24 @@ class JobLifecycle:
             }
             if final_prompt:
                 changes["final_prompt"] = final_prompt
-            event = replace(self._event(job, changes, Cause.SUBMITTED), duplicate=duplicate)
+            event = replace(self._event(job, changes, cause), duplicate=duplicate)
             await self._within(stores, [event])
         log.info("job %d submitted as task %s (%s)", job.id, task_id, status)
         await self._announce([event])
         return event.job
+
+    async def recovered(self, job: Job, *, task_id: str, needs_input: bool) -> Job:
+        """A PENDING job whose submit answer was lost, its task found by the state the
+        submit carried: it goes on as if the answer had come (tracked, shown, charged
+        once); a job resolved meanwhile by another path is left as it is."""
+        return await self.submitted(
+            job,
+            task_id=task_id,
+            queue_position=None,
+            final_prompt=None,
+            needs_input=needs_input,
+            cause=Cause.RECOVERED,
+        )
 
     async def submit_failed(self, job: Job, reason: str) -> Job:
         return await self._finish_one(job, JobStatus.FAILURE, reason, Cause.SUBMIT_FAILED)

@@ -79,6 +79,17 @@ class MessageRef(BaseModel):
     # Only the user sees it (the user's `private` setting): editable through the
     # interaction token alone, never re-posted in the channel; then the user's DMs.
     ephemeral: bool = False
+    # The bot cannot reach the place the job was asked from with its own token (a user
+    # install in a server the bot is not in, a group DM): the token alone, then the
+    # user's DMs. Fixed for the job's life; a DM it moved to is the bot's own.
+    token_only: bool = False
+
+    @property
+    def bot_reachable(self) -> bool:
+        """The bot token may edit or post here: never for a private or token-only
+        message, unless it is one the bot posted in the user's DMs."""
+        in_dms = self.kind is MessageKind.DM and self.message_id is not None
+        return in_dms or not (self.ephemeral or self.token_only)
 
     def without_token(self) -> MessageRef:
         return self.model_copy(update={"interaction_token": None})

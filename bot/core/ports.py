@@ -124,8 +124,8 @@ class JobStore(Protocol):
         ...
 
     async def list_expiring_private(self, *, before: float) -> list[Job]:
-        """Unfinished jobs on an ephemeral message whose interaction token expires
-        before `before` (they move to the user's DMs while the token still works)."""
+        """Unfinished jobs on an ephemeral or token-only message whose interaction token
+        expires before `before` (they move to the user's DMs while the token works)."""
         ...
 
 

@@ -6,6 +6,7 @@ through JobService; aggregator actions are recorded and submitted by JobStarter.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -17,7 +18,15 @@ from bot.core.mask import Region, image_size, region_mask
 from bot.core.mj.client import MJClient
 from bot.core.mj.errors import MJError, MJTimeoutError
 from bot.core.mj.schemas import BotType, SpeedMode
-from bot.core.models import InputImage, Job, JobKind, JobStatus, Origin, StoredButton
+from bot.core.models import (
+    InputImage,
+    Job,
+    JobKind,
+    JobStatus,
+    NewJob,
+    Origin,
+    StoredButton,
+)
 from bot.core.ports import ButtonStore, JobStore
 from bot.core.prompts import describe_prompts, prompt_number, shortened_prompts
 from bot.core.starter import JobLimits, JobStarter
@@ -169,7 +178,8 @@ class ButtonPresses:
         size = image_size(data)
         if size is None:
             raise RequestRejectedError(Rejection.JOB_NOT_READY)
-        return InputImage(mime="image/png", data=region_mask(*size, region))
+        mask = await asyncio.to_thread(region_mask, *size, region)  # a 4096² PNG takes ~1 s
+        return InputImage(mime="image/png", data=mask)
 
     async def _imagine_all(
         self,
@@ -242,7 +252,17 @@ class ButtonPresses:
         text = parent.final_prompt or parent.prompt
         if asks_first or remix:  # a prompt the user typed: translated like /imagine's
             text = check_prompt(prompt or "", max_chars=self._limits.max_prompt_chars)
-            translation = await self._service.translated(text)
+            planned = NewJob(
+                JobKind.ACTION,
+                origin,
+                text,
+                options=dict(options),
+                parent_job_id=parent.id,
+                button_index=button.index,
+                payer_id=payer,
+                asks_first=asks_first,
+            )
+            translation = await self._service.translated(text, for_job=planned)
             text = check_prompt(translation.prompt, max_chars=self._limits.max_prompt_chars)
             options.update(translation.options())
         prefs = await self._service.preferences.of(origin.user_id)

@@ -26,6 +26,7 @@ class PriceKind(StrEnum):
     REGION = "region"  # Vary (Region)
     MODAL = "modal"  # added to an action that asks for the user's input first
     SWAPFACE = "swapface"
+    VIDEO = "video"  # Animate, Extend and the video upscales: several images' work upstream
 
 
 _DEFAULTS = {kind: DEFAULT_PRICE for kind in PriceKind} | {PriceKind.MODAL: 0}
@@ -47,6 +48,7 @@ _ACTIONS: tuple[tuple[re.Pattern[str], PriceKind], ...] = tuple(
         (r"MJ::JOB::pan_", PriceKind.PAN),
         (r"MJ::(?:Outpaint|CustomZoom)::", PriceKind.ZOOM),
         (r"MJ::Inpaint::", PriceKind.REGION),
+        (r"MJ::JOB::(?:animate_|video_)", PriceKind.VIDEO),
     )
 )
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.lifecycle import JobLifecycle
-from bot.core.mj.client import notify_hook
+from bot.core.mj.client import notify_hook, submit_state
 from bot.core.mj.errors import MJError, MJTimeoutError
 from bot.core.mj.schemas import BotType, SpeedMode, Submission
 from bot.core.models import InputImage, Job, JobKind, NewJob, Origin
 from bot.core.push import PushHooks
+from bot.core.submit_state import SubmitStates
 from bot.core.validation import MAX_PROMPT_CHARS
 
 FAIL_REASON_MAX_CHARS = 500
@@ -32,12 +33,20 @@ class JobLimits:
     owner_only_buttons: bool = True
     owner_pays: bool = False  # a press by someone else is paid by the job's owner
     swapface_enabled: bool = True  # SWAPFACE_ENABLED: /swapface may submit
+    private_links: bool = False  # DESCRIBE_PRIVATE_LINKS: /describe links to private hosts
 
 
 class JobStarter:
-    def __init__(self, lifecycle: JobLifecycle, *, hooks: PushHooks | None = None) -> None:
+    def __init__(
+        self,
+        lifecycle: JobLifecycle,
+        *,
+        hooks: PushHooks | None = None,
+        states: SubmitStates | None = None,
+    ) -> None:
         self._lifecycle = lifecycle
         self._hooks = hooks  # PUBLIC_URL set: every submit carries the job's notifyHook
+        self._states = states  # every submit carries `<instance>:<job id>` as its state
 
     async def record(
         self,
@@ -85,8 +94,9 @@ class JobStarter:
         A refusal fails the job (and refunds it). A timeout, a cancellation (shutdown) or
         a crash leave it PENDING: the task may exist, so it is resolved later, once."""
         hook = await self._hooks.issue(job.id) if self._hooks is not None else None
+        state = await self._states.of(job.id) if self._states is not None else None
         try:
-            with notify_hook(hook):
+            with notify_hook(hook), submit_state(state):
                 submission = await call
         except MJTimeoutError as exc:
             # The task may have started: the job stays PENDING, its credits reserved,

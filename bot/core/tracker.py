@@ -48,6 +48,7 @@ from bot.core.poll_backoff import PollBackoff, is_refusal
 from bot.core.ports import JobStore, LeaseStore
 from bot.core.push import PUSHED_POLL_SECONDS, moves_back
 from bot.core.queued import QUEUE_SECONDS, QueueWatch
+from bot.core.recovery import SubmitRecovery
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ FETCH_CONCURRENCY = 8
 LIST_CONCURRENCY = 4  # list-by-condition chunks of one tick in flight at once
 QUEUED_POLL_FACTOR = 3.0  # queued tasks are asked every this many poll intervals
 MAX_BACKOFF_SECONDS = 60.0  # the longest a refused poll (429, 5xx) holds polling back
+_FOLLOWED_CAUSES = frozenset({Cause.SUBMITTED, Cause.RECOVERED})
 SWEEP_SECONDS = 60.0  # how often jobs nobody follows (modals, unconfirmed submits) are checked
 
 _STATUS_OF_TASK = {
@@ -101,12 +103,14 @@ class Tracker:
         pushed_poll_interval: float = PUSHED_POLL_SECONDS,
         queued_poll_interval: float | None = None,
         max_backoff: float = MAX_BACKOFF_SECONDS,
+        recovery: SubmitRecovery | None = None,
         leases: LeaseStore | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
         self._jobs = jobs
         self._lifecycle = lifecycle
+        self._recovery = recovery  # PENDING jobs are looked up by state before giving up
         # Only the jobs this process holds a lease on are followed (bot/core/lease_keeper.py).
         self._keeper = LeaseKeeper(leases, jobs, every=poll_interval) if leases else None
         self._keeper_task: asyncio.Task[None] | None = None
@@ -167,25 +171,42 @@ class Tracker:
             await self._keeper.release()
 
     async def resume(self) -> list[Job]:
-        # A PENDING job's submit may or may not have reached the aggregator: no task id.
         # Shared (PostgreSQL): only the jobs of processes that are gone, by their leases.
         if self._keeper is not None:
-            interrupted, resumed = await self._keeper.claim(everything=True)
+            pending, resumed = await self._keeper.claim(everything=True)
         else:
-            interrupted = await self._jobs.list_by_status([JobStatus.PENDING])
+            pending = await self._jobs.list_by_status([JobStatus.PENDING])
             resumed = await self._jobs.list_by_status([JobStatus.WAITING, JobStatus.IN_PROGRESS])
-        await self._lifecycle.interrupt(interrupted)
+        recovered, interrupted = await self._unanswered(pending)
         for job in resumed:
             self.track(job)
         if self._keeper is not None:
             await self._keeper.renew(self)
         await self.sweep_stale()
-        log.info("tracker resumed %d jobs, %d interrupted", len(resumed), len(interrupted))
+        log.info(
+            "tracker resumed %d jobs (%d found by state), %d interrupted",
+            len(resumed),
+            len(recovered),
+            len(interrupted),
+        )
         return resumed
+
+    async def _unanswered(self, pending: list[Job]) -> tuple[list[Job], list[Job]]:
+        """PENDING jobs nobody is submitting any more: their submit may or may not have
+        reached the aggregator, so the task is looked up by the state the submit carried.
+        Found: followed (recovered); not found: interrupted (refunded); the aggregator
+        failing to answer: left for the sweep at the job's deadline."""
+        recovered: list[Job] = []
+        interrupted = pending
+        if self._recovery is not None and pending:
+            found = await self._recovery.recover(pending)
+            recovered, interrupted = found.recovered, found.missing
+        await self._lifecycle.interrupt(interrupted)
+        return recovered, interrupted
 
     async def on_job_event(self, event: JobEvent) -> None:
         """Lifecycle listener: follow every job the aggregator accepted."""
-        if event.cause is Cause.SUBMITTED and event.job.status.is_tracked:
+        if event.cause in _FOLLOWED_CAUSES and event.job.status.is_tracked:
             self.track(event.job)
 
     def track(self, job: Job) -> None:
@@ -208,14 +229,14 @@ class Tracker:
         submit never answered, interrupted as at a start. How many were taken."""
         if self._keeper is None or not self._keeper.shared:
             return 0  # one process: it took everything at start
-        interrupted, running = await self._keeper.claim()
-        if interrupted:
-            await self._lifecycle.interrupt(interrupted)
+        pending, running = await self._keeper.claim()
+        if pending:
+            await self._unanswered(pending)
         for job in running:
             self.track(job)
-        if interrupted or running:
-            log.info("took over %d jobs of a process that is gone", len(interrupted + running))
-        return len(interrupted) + len(running)
+        if pending or running:
+            log.info("took over %d jobs of a process that is gone", len(pending + running))
+        return len(pending) + len(running)
 
     @property
     def running(self) -> bool:
@@ -239,13 +260,18 @@ class Tracker:
     async def sweep_stale(self) -> list[Job]:
         """Jobs nobody follows that passed their deadline fail, and their reservations
         are refunded: one left waiting for the user's input (the aggregator has long
-        dropped its modal), or one whose submit answer never came (timed out, lost)."""
+        dropped its modal), or one whose submit answer never came (timed out, lost) and
+        whose task is not found by the state its submit carried."""
         self._last_sweep = now = self._clock()
         stale = await self._jobs.list_by_status([JobStatus.MODAL, JobStatus.PENDING])
         overdue = [job for job in stale if now - job.updated_at > self._deadline]
         modals = [job for job in overdue if job.status is JobStatus.MODAL]
         pending = [job for job in overdue if job.status is JobStatus.PENDING]
         done = await self._lifecycle.expire(modals, expected=(JobStatus.MODAL,)) if modals else []
+        if pending and self._recovery is not None:
+            # Last chance for a lost answer: a task found by state goes on (tracked).
+            found = await self._recovery.recover(pending)
+            pending = found.missing + found.unknown
         return done + (await self._lifecycle.unconfirmed(pending) if pending else [])
 
     async def _run(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -94,14 +94,20 @@ class PromptTranslator:
         self._max_chars = max_chars
         self._clock = clock
 
-    async def translate(self, prompt: str) -> Translation:
-        """The prompt to submit; never raises (a failure submits the original)."""
+    async def translate(
+        self, prompt: str, *, before_call: Callable[[], Awaitable[None]] | None = None
+    ) -> Translation:
+        """The prompt to submit; a failure submits the original. `before_call` runs before
+        a chat call is paid for (not for a cached or a non-CJK prompt); what it raises
+        (a refusal) goes through."""
         protected = protect(prompt)
         if not has_cjk(protected.text):
             return untranslated(prompt)
         cached = await self._cached(protected.text)
         if cached is not None and (english := self._accepted(protected, cached)):
             return Translation(prompt, english, Outcome.TRANSLATED)
+        if before_call is not None:
+            await before_call()
         try:
             answer = await self._chat.complete(INSTRUCTIONS, protected.text)
         except ChatTimeoutError:

@@ -68,10 +68,12 @@ class Rejection(StrEnum):
     NAMED_IMAGE_TOO_LARGE = "named_image_too_large"
     NAMED_IMAGE_UNREADABLE = "named_image_unreadable"
     REFERENCES_UNSUPPORTED = "references_unsupported"
+    REFERENCES_UNAVAILABLE = "references_unavailable"
     DESCRIBE_NEEDS_ONE = "describe_needs_one"
     LINK_INVALID = "link_invalid"
     NO_IMAGE_IN_MESSAGE = "no_image_in_message"
     MENU_EXPIRED = "menu_expired"
+    MENU_ONE_JOB = "menu_one_job"
     # permutations and --repeat (bot.core.permutations)
     TOO_MANY_JOBS = "too_many_jobs"
     PERMUTATION_UNBALANCED = "permutation_unbalanced"
@@ -150,7 +152,7 @@ def _image_rejection(error: ImageCheckError, position: int) -> RequestRejectedEr
         return RequestRejectedError(
             Rejection.IMAGE_TOO_MANY_PIXELS,
             position=position,
-            max_mp=f"{MAX_IMAGE_PIXELS / 1_000_000:g}",
+            max_mp=f"{(error.limit or MAX_IMAGE_PIXELS) / 1_000_000:.3g}",
         )
     if error.problem is ImageProblem.DAMAGED:
         return RequestRejectedError(Rejection.IMAGE_DAMAGED, position=position)

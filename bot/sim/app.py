@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.sim.actions import RELAY_UNSUPPORTED
+from bot.sim.lookup import query_page, task_list
 from bot.sim.model import SimError, SimTask, Submitted
 from bot.sim.serialize import error, submitted
 from bot.sim.stats import RequestRecord
@@ -32,6 +33,7 @@ MODE_PREFIXES: dict[str, str | None] = {
 }
 _INVALID_TOKEN = {"error": {"message": "invalid token", "type": "new_api_error"}}
 _RATE_LIMITED = {"error": {"message": "rate limit exceeded", "type": "new_api_error"}}
+LOST_ANSWER_HANG_SECONDS = 3600.0  # the simulator's shutdown cancels the wait
 _HTML_ERROR = "<html><head><title>502 Bad Gateway</title></head><body>bad gateway</body></html>"
 
 _dumps = functools.partial(json.dumps, ensure_ascii=False)  # real servers send raw UTF-8
@@ -118,6 +120,8 @@ class MjRoutes:
         table += [
             ("GET", "/mj/task/{task_id}/fetch", "task/fetch", self.fetch),
             ("POST", "/mj/task/list-by-condition", "task/list-by-condition", self.list_tasks),
+            ("POST", "/mj/task/query", "task/query", self.query),
+            ("GET", "/mj/task/list", "task/list", self.all_tasks),
             ("GET", "/mj/task/queue", "task/queue", self.queue),
             ("POST", "/mj/task/{task_id}/cancel", "task/cancel", self.cancel),
             ("GET", "/mj/task/{task_id}/image-seed", "task/image-seed", self.image_seed),
@@ -195,10 +199,48 @@ class MjRoutes:
             except SimError as err:
                 return self._error(err)
             self.sim.billing.charge()
+            if self.sim.faults.take("lose_submit_answers", "submit"):
+                return await self._lose_answer(request)
             flavor, as_number = self.sim.config.flavor, self.sim.faults.result_as_number
             return json_response(submitted(sub, flavor, as_number))
 
         return handler
+
+    async def _lose_answer(self, request: web.Request) -> web.StreamResponse:
+        """The task exists; its submitter never hears of it."""
+        if self.sim.faults.lost_answer == "hang":
+            await asyncio.sleep(LOST_ANSWER_HANG_SECONDS)  # the client gives up first
+        if request.transport is not None:
+            request.transport.close()
+        raise web.HTTPNoContent()  # never reaches the closed connection
+
+    def _lookup_unsupported(self, switched_off: bool) -> web.Response | None:
+        # novicezk plus and trueai have them; the relays (new-api) have neither.
+        if switched_off or self.sim.config.flavor == "relay":
+            return web.Response(status=404, text="404: Not Found")
+        return None
+
+    async def query(self, request: web.Request, call: Call) -> web.StreamResponse:
+        refused = self._lookup_unsupported(self.sim.faults.task_query_unsupported)
+        if refused is not None:
+            return refused
+        if not call.body_ok:
+            return self._error(SimError(4, "请求体不是合法的JSON"))
+        now = self.sim.engine.clock()
+        tasks = list(self.sim.engine.tasks.values())
+        try:
+            page = query_page(tasks, lambda task: self._render(task, now), call.fields)
+        except SimError as err:
+            return self._error(err)
+        return json_response(page)
+
+    async def all_tasks(self, request: web.Request, call: Call) -> web.StreamResponse:
+        refused = self._lookup_unsupported(self.sim.faults.task_list_unsupported)
+        if refused is not None:
+            return refused
+        now = self.sim.engine.clock()
+        tasks = list(self.sim.engine.tasks.values())
+        return json_response(task_list(tasks, lambda task: self._render(task, now)))
 
     async def upload(self, request: web.Request, call: Call) -> web.StreamResponse:
         if self.sim.faults.uploads_unsupported:  # plus/novicezk and most relays have none

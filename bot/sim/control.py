@@ -30,6 +30,9 @@ POST /mj/submit/upload-discord-images {{"base64Array": [...]}} -> URLs served at
   (fault uploads_unsupported answers 404); /mj/submit/describe takes "link" (never fetched)
 notifyHook: POSTed the task on each status/progress change (the relay flavour strips it;
   fault drop_notify_hook loses every callback)
+Lost submit answers: {{"lose_submit_answers": 1, "lost_answer": "hang"|"drop"}}; the task
+  is found again by its state: POST /mj/task/query {{"state": ...}} or GET /mj/task/list
+  (faults task_query_unsupported / task_list_unsupported answer 404; the relay has neither)
 """
 
 

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 SCOPES = ("all", "submit", "query")
-COUNTERS = ("http_500", "rate_limited", "timeouts", "invalid_json", "unauthorized")
+COUNTERS = (
+    "http_500",
+    "rate_limited",
+    "timeouts",
+    "invalid_json",
+    "unauthorized",
+    "lose_submit_answers",
+)
+LOST_ANSWERS = ("hang", "drop")
 # Next-N counters of /v1/chat/completions (prompt translation), outside the scopes above.
 CHAT_COUNTERS = ("chat_errors", "chat_timeouts", "chat_mangled")
 _BOOLS = (
@@ -29,6 +37,8 @@ _BOOLS = (
     "video_in_image_url",
     "uploads_unsupported",
     "chat_unsupported",
+    "task_query_unsupported",
+    "task_list_unsupported",
 )
 
 # One lock for all instances: check-and-decrement must not interleave if a test thread
@@ -68,6 +78,13 @@ class Faults:
     chat_timeouts: int = 0  # next N chat completions answer after timeout_seconds
     chat_mangled: int = 0  # next N chat answers lose their [[n]] placeholders
     chat_unsupported: bool = False  # /v1/chat/completions answers HTTP 404
+    # The next N submits make their task, and their answer is lost: "hang" holds the
+    # request unanswered (the client times out, or is killed meanwhile), "drop" closes
+    # the connection without an answer.
+    lose_submit_answers: int = 0
+    lost_answer: str = "hang"
+    task_query_unsupported: bool = False  # POST /mj/task/query answers HTTP 404
+    task_list_unsupported: bool = False  # GET /mj/task/list answers HTTP 404
 
     def take(self, counter: str, scope: str) -> bool:
         """Consume one unit of `counter` if it applies to a route of `scope`."""
@@ -124,6 +141,10 @@ def _coerce(name: str, value: Any) -> Any:
     if name in _BOOLS:
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be a boolean")
+        return value
+    if name == "lost_answer":
+        if value not in LOST_ANSWERS:
+            raise ValueError(f"lost_answer must be one of {', '.join(LOST_ANSWERS)}")
         return value
     if name == "video_bytes":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:

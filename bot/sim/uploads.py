@@ -9,6 +9,7 @@ An empty or missing list is refused (code 4) and nothing is charged; the fault
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -22,15 +23,22 @@ if TYPE_CHECKING:
 UPLOAD_ROUTE = "/sim/uploads/{name}"
 
 
+MAX_KEPT = 200  # images; a long-running simulator forgets the oldest
+
+
 class Uploads:
-    """Uploaded images by file name (their content hash: the same image, the same URL)."""
+    """Uploaded images by file name (their content hash: the same image, the same URL);
+    the most recent MAX_KEPT, as a CDN that expires old files."""
 
     def __init__(self) -> None:
-        self.images: dict[str, tuple[bytes, str]] = {}
+        self.images: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
 
     def add(self, data: bytes, mime: str) -> str:
         name = f"{hashlib.sha256(data).hexdigest()[:24]}.{mime.split('/', 1)[1]}"
         self.images[name] = (data, mime)
+        self.images.move_to_end(name)
+        while len(self.images) > MAX_KEPT:
+            self.images.popitem(last=False)
         return name
 
     def get(self, name: str) -> tuple[bytes, str] | None:

@@ -22,6 +22,18 @@ from bot.ui.translator import ChineseTranslator
 log = logging.getLogger(__name__)
 
 
+def guild_sync_warning(guild_id: int | None) -> str | None:
+    """What to tell the operator when commands go to one server only: user installs
+    (the app on a user's account, used anywhere) see global commands only."""
+    if guild_id is None:
+        return None
+    return (
+        f"DISCORD_GUILD_ID is set: commands are synced to server {guild_id} only, and "
+        "user installs (the app added to a user's account) see global commands only; "
+        "unset DISCORD_GUILD_ID to offer the commands to user installs"
+    )
+
+
 class CommandSyncRefusedError(RuntimeError):
     """Discord refused the commands for that server: the bot is not in it, or was invited
     without the applications.commands scope. A configuration problem, said in one line."""
@@ -41,6 +53,7 @@ class CommandSync:
         guild = discord.Object(id=self._guild_id) if self._guild_id is not None else None
         if guild is not None:
             tree.copy_global_to(guild=guild)
+            log.warning("%s", guild_sync_warning(self._guild_id))
         if self._policy is SyncPolicy.NEVER:
             return False
         key = f"command_tree_sha256:{application_id}:{self._guild_id or 'global'}"

@@ -6,7 +6,9 @@
 A 401/404 on the token path means "switch path", never "give up".
 
 A private (ephemeral) message has only the first path: after it, the job moves to the
-user's DMs, and never to the channel, where others would see it.
+user's DMs, and never to the channel, where others would see it. So has a token-only
+one (a user install where the bot is not a member, a group DM): the bot token has no
+access there (403 Missing Access), so it is never tried.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ class MessageDelivery:
                     raise
                 log.info("job %d: token path answered %s, using the bot token", job.id, exc.status)
                 job = await self._move(job, job.message.without_token())
-        if job.message.ephemeral:
+        if not job.message.bot_reachable:
             return await self.send_dm(job, payload, image)
         if job.message.channel_id is not None and job.message.message_id is not None:
             try:
@@ -97,11 +99,13 @@ class MessageDelivery:
             message_id=message.id,
             kind=MessageKind.DM,
             upload_limit=job.message.upload_limit,
+            token_only=job.message.token_only,  # where it came from: its DM note says so
         )
         return await self._move(job, moved)
 
     async def edit_private(self, job: Job, payload: MessagePayload) -> bool:
-        """One edit of a private message through its token, while it still works."""
+        """One edit of a private (or token-only) message through its token, while it
+        still works."""
         if not self.token_usable(job.message):
             return False
         try:
@@ -119,7 +123,7 @@ class MessageDelivery:
         try:
             if self.token_usable(message):
                 await self._edit_with_token(message, view=view)
-            elif not message.ephemeral and message.channel_id and message.message_id:
+            elif message.bot_reachable and message.channel_id and message.message_id:
                 await self._edit_channel_message(message, view=view)
             else:
                 return False
@@ -205,6 +209,7 @@ def message_fields(payload: MessagePayload, image: bytes | None) -> dict[str, An
 
 
 def _with_dm_note(job: Job, payload: MessagePayload) -> MessagePayload:
-    """A private job in DMs says, on every edit, why it is there."""
-    note = t("dm.note", job.locale, job=job.id)
+    """A job moved to DMs says, on every edit, why it is there."""
+    key = "install.dm_note" if job.message.token_only else "dm.note"
+    note = t(key, job.locale, job=job.id)
     return replace(payload, content=clip(f"-# {note}\n{payload.content}", MAX_CONTENT))

@@ -3,7 +3,8 @@ and where a job started from the editor shows in Discord.
 
 The result goes where the press was: a followup of the press interaction while its token
 works (ephemeral for a user whose results are private), else a new message in the
-channel, or the user's DMs for a private one (the publisher posts it, as for any job).
+channel, or the user's DMs for a private or token-only one (the publisher posts it, as
+for any job).
 """
 
 from __future__ import annotations
@@ -83,9 +84,11 @@ class EditorResults:
                 return stored.model_copy(update={"message": followup})
         place = MessageRef(
             channel_id=ref.channel_id,
-            kind=MessageKind.DM if ref.ephemeral else MessageKind.CHANNEL,
+            # Where the bot token cannot post (private, token-only), the user's DMs.
+            kind=MessageKind.CHANNEL if ref.bot_reachable else MessageKind.DM,
             upload_limit=ref.upload_limit,
             ephemeral=ref.ephemeral,
+            token_only=ref.token_only,
         )
         return stored.model_copy(update={"message": place})
 

@@ -26,7 +26,11 @@ def user_message(error: BaseException, locale: str | None) -> str:
     if isinstance(error, RequestRejectedError):
         return rejection_message(error, locale)
     if isinstance(error, ImageUploadError):  # the job was failed and refunded
-        return t("error.upload_failed", locale, reason=user_message(error.cause, locale))
+        # An upload starts no task: "it may still have started" would be wrong here.
+        cause = error.cause
+        slow = isinstance(cause, MJTimeoutError)
+        reason = t("error.upload_slow", locale) if slow else user_message(cause, locale)
+        return t("error.upload_failed", locale, reason=reason)
     if isinstance(error, MJBannedPromptError):
         word = error.banned_word
         return t("error.banned", locale, word=word) if word else t("error.banned_unknown", locale)

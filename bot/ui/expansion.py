@@ -7,6 +7,7 @@ a restart, or after ten minutes, answers that it expired and to run /imagine aga
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,10 +20,13 @@ from bot.core.imagine_batch import BatchResult, ImaginePlan, OriginFor, Refused
 from bot.core.models import Job, Origin
 from bot.core.payload import MAX_CONTENT, clip
 from bot.core.preferences import Preferences
+from bot.core.validation import RequestRejectedError
 from bot.ui.errors import user_message
 from bot.ui.flow import followup_origin
 from bot.ui.publisher import Publisher
 from bot.ui.replies import answer_error
+
+log = logging.getLogger(__name__)
 
 CONFIRM_TEMPLATE = r"mjx:v1:(?P<key>[A-Za-z0-9_-]{8,32}):(?P<choice>[yn])"
 START, CANCEL = "y", "n"
@@ -128,9 +132,12 @@ class ExpansionConfirm:
         starting = t("expand.starting", locale, count=plan.count)
         await interaction.response.edit_message(content=starting, view=None)
         jobs, summary = await self._start(interaction, plan, launch)
-        await interaction.edit_original_response(content=summary)
-        for job in jobs:
+        for job in jobs:  # first: the jobs' own messages matter more than the note
             await self._publisher.show_first(job)
+        try:
+            await interaction.edit_original_response(content=summary)
+        except discord.HTTPException as exc:  # the user dismissed the question
+            log.info("the permutation note could not be edited (%s)", exc.status)
 
     async def _start(
         self, interaction: discord.Interaction, plan: ImaginePlan, launch: Launch
@@ -144,9 +151,15 @@ class ExpansionConfirm:
             return await followup_origin(interaction, private=private)
 
         async def refused(where: Origin, error: Exception) -> None:
-            if where.message.message_id is not None:
-                await interaction.followup.delete_message(where.message.message_id)
-            reasons.append(user_message(error, locale))
+            text = user_message(error, locale)
+            reasons.append(text)
+            message_id = where.message.message_id
+            if message_id is None:
+                return
+            if isinstance(error, RequestRejectedError):  # never started: its message goes
+                await interaction.followup.delete_message(message_id)
+            else:  # failed at the aggregator (refunded): its message says why
+                await interaction.followup.edit_message(message_id, content=text)
 
         try:
             result = await launch(origin_for, refused)
@@ -155,7 +168,8 @@ class ExpansionConfirm:
         started = len(result.jobs)
         if started == plan.count:
             return result.jobs, t("expand.started", locale, count=started)
-        reason = reasons[-1] if reasons else "?"
+        why = result.refusal
+        reason = user_message(why, locale) if why is not None else reasons[-1] if reasons else "?"
         if not started:
             return [], t("expand.none", locale, reason=reason)
         left = plan.count - started

@@ -18,6 +18,9 @@ _PROMPT_WIDTHS = (PROMPT_CHARS, 48, 36, 24, 12, 0)
 def job_link(job: Job, locale: str | None) -> str:
     """A link to the job's message; a private (ephemeral) one has none to give."""
     message = job.message
+    if job.status.is_settled and job.shown_status is not job.status and not message.bot_reachable:
+        # Its message could not be updated (DMs closed, token gone): it is only here.
+        return t("history.undelivered", locale, job=job.id)
     if message.ephemeral:
         return t("history.private", locale)
     if message.channel_id is None or message.message_id is None:

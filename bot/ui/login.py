@@ -40,6 +40,7 @@ async def log_in(
                 log.info("reached Discord at attempt %d", attempt)
             return
         except _UNREACHABLE as exc:
+            await _drop_session(bot)
             log.warning(
                 "cannot reach Discord (%s); retrying in %g s (attempt %d)",
                 type(exc).__name__,
@@ -49,3 +50,10 @@ async def log_in(
         await sleep(delay)
         delay = min(max_delay, delay * 2)
         attempt += 1
+
+
+async def _drop_session(bot: discord.Client) -> None:
+    """Each login opens a new HTTP session; close the failed one's. Closing it closes
+    its connector too, so the next login must make a new one."""
+    await bot.http.close()
+    bot.http.connector = discord.utils.MISSING

@@ -4,6 +4,7 @@ from Discord."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -35,7 +36,10 @@ class MessageImage:
             raise too_large(self.name, max_bytes=max_bytes) from exc
         except MJError as exc:
             raise unreadable(self.name) from exc
-        return check_named_image(self.name, data, max_bytes=max_bytes).data
+        checked = await asyncio.to_thread(  # Pillow decodes it: off the event loop
+            check_named_image, self.name, data, max_bytes=max_bytes
+        )
+        return checked.data
 
 
 def image_of(message: discord.Message, *, max_bytes: int) -> MessageImage:

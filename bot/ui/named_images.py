@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,5 +37,7 @@ async def read_given(images: Sequence[GivenImage], *, max_bytes: int) -> list[by
             data = await image.attachment.read()
         except discord.HTTPException as exc:
             raise unreadable(image.name) from exc
-        out.append(check_named_image(image.name, data, max_bytes=max_bytes).data)
+        # Pillow decodes it: off the event loop, so other users' answers never wait.
+        checked = await asyncio.to_thread(check_named_image, image.name, data, max_bytes=max_bytes)
+        out.append(checked.data)
     return out

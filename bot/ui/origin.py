@@ -35,9 +35,26 @@ def origin_of(
             token_expires_at=interaction.expires_at.timestamp(),
             upload_limit=interaction.filesize_limit,
             ephemeral=private,
+            token_only=token_only(interaction),
         ),
         role_ids=role_ids_of(interaction.user),
     )
+
+
+def token_only(interaction: discord.Interaction) -> bool:
+    """Whether the bot's own token cannot reach where this interaction came from, so its
+    messages there go through the interaction's token (then the user's DMs): a group DM
+    or a DM between users, a server the app is only user-installed in (the bot is not a
+    member there: Discord answers 403 Missing Access), a channel the bot cannot see."""
+    context = interaction.context
+    if context.private_channel:
+        return True
+    if context.dm_channel or interaction.guild_id is None:
+        return False  # the bot's own DM with the user
+    installed = interaction.is_guild_integration()
+    if not installed and interaction.client.get_guild(interaction.guild_id) is None:
+        return True
+    return not interaction.app_permissions.view_channel
 
 
 def role_ids_of(user: discord.User | discord.Member) -> frozenset[int]:

@@ -42,7 +42,10 @@ DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # Discord's default per-file limit
 FINAL_ATTEMPTS = 4
 UNSHOWN_WINDOW_SECONDS = 86400.0  # at start, re-send final states of the last day
 Downloader = Callable[[str, int], Awaitable[bytes]]
-_SHOWN_CAUSES = frozenset({Cause.TASK, Cause.DEADLINE, Cause.INTERRUPTED, Cause.CANCELLED})
+# RECOVERED: nobody showed the submit (its answer was lost), so the publisher does.
+_SHOWN_CAUSES = frozenset(
+    {Cause.TASK, Cause.DEADLINE, Cause.INTERRUPTED, Cause.CANCELLED, Cause.RECOVERED}
+)
 HANDOVER_LEAD_SECONDS = 120.0  # a private job moves to DMs this long before its token fails
 HANDOVER_SWEEP_SECONDS = 30.0
 MARKED_MEMORY = 10_000
@@ -151,8 +154,9 @@ class Publisher:
             await asyncio.sleep(self._handover_every)
 
     async def hand_over_expiring(self) -> int:
-        """Move every unfinished private job whose token fails soon to its user's DMs,
-        while the token still lets the private message say where it went."""
+        """Move every unfinished job the bot token cannot reach (private, or token-only:
+        a user install where the bot is not present) whose token fails soon to its
+        user's DMs, while the token still lets the message say where it went."""
         lead = self._delivery.token_margin + HANDOVER_LEAD_SECONDS
         jobs = await self._jobs.list_expiring_private(before=self._now() + lead)
         if self._leases is not None:  # each by the process that holds it, once
@@ -169,23 +173,27 @@ class Publisher:
         slot = self._slots.setdefault(job_id, _Slot())
         async with slot.lock:
             job = await self._jobs.get(job_id)  # as it is now, not as it was listed
-            if job is None or job.status.is_settled or not job.message.ephemeral:
+            if job is None or job.status.is_settled or job.message.bot_reachable:
                 return
             if job.message.interaction_token is None:
                 return
+            # A private message says so privately; a token-only one is seen by others.
+            private = job.message.ephemeral
             payload = await self.payload_of(job)
             try:
                 await self._delivery.send_dm(job, payload, None)
             except DeliveryFailedError:
                 # DMs closed: say where the result will be, then stop using the token
                 # (the final result tries the DMs again, and waits in /history).
-                note = t("dm.closed", job.locale, job=job.id)
+                key = "dm.closed" if private else "install.dms_closed"
+                note = t(key, job.locale, job=job.id)
                 text = clip(f"-# {note}\n{payload.content}", MAX_CONTENT)
                 await self._delivery.edit_private(job, replace(payload, content=text))
                 await self._jobs.move_message(job.id, job.message.without_token(), at=self._now())
                 return
             slot.shown = payload  # what the DM now shows
-            await self._delivery.edit_private(job, MessagePayload(t("dm.continued", job.locale)))
+            moved = t("dm.continued" if private else "install.continued", job.locale, job=job.id)
+            await self._delivery.edit_private(job, MessagePayload(moved))
         self.publish(job)  # anything that changed meanwhile goes to the DM
 
     def publish(self, job: Job) -> None:

@@ -189,3 +189,16 @@ async def test_postgresql_refusing_fails_without_the_password(
     lines = by_name(result)
     assert lines["database"].startswith("FAILED: DATABASE_URL")
     assert "not-the-password-xyz" not in result.stdout + result.stderr
+
+
+async def test_a_guild_for_the_commands_warns_that_user_installs_miss_them(
+    tmp_path: Path, keyed_sim: Simulator, discord_fake: FakeDiscord
+) -> None:
+    env = settings(keyed_sim, tmp_path, DISCORD_GUILD_ID=str(discord_fake.guild_id))
+    result = await check(tmp_path, discord_fake, env)
+    assert result.returncode == 0, result  # a warning, not a failure
+    line = by_name(result)["settings"]
+    assert line.startswith("OK: ") and "warning: DISCORD_GUILD_ID is set" in line
+    assert "user installs" in line and "global commands only" in line
+    unset = by_name(await check(tmp_path, discord_fake, settings(keyed_sim, tmp_path)))
+    assert "warning" not in unset["settings"]

@@ -12,7 +12,12 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.core.mj.client import MJClient, RetryPolicy
-from bot.core.mj.errors import MJQueueFullError, MJSystemError, MJUnknownCodeError
+from bot.core.mj.errors import (
+    MJProtocolError,
+    MJQueueFullError,
+    MJSystemError,
+    MJUnknownCodeError,
+)
 from bot.core.mj.schemas import TaskStatus
 
 
@@ -97,3 +102,33 @@ async def test_aggregator_errors_in_http_400_bodies_and_21_already_exists(
     )
     existing = await client.action("11", "MJ::JOB::upsample::1::x")
     assert existing.task_id == "12" and not existing.needs_modal
+
+
+_TASK = {"id": "1730621718151844", "status": "SUCCESS", "state": "inst:5", "progress": "100%"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"content": [_TASK], "totalElements": 1, "number": 0},  # Spring page (plus)
+        {"code": 1, "description": "成功", "result": {"list": [_TASK], "total": 1}},
+        {"records": [_TASK, {**_TASK, "id": "2", "state": "inst:50"}]},  # a loose filter
+        [_TASK],
+    ],
+)
+async def test_the_page_query_is_read_in_the_shapes_servers_give(
+    scripted: tuple[Script, MJClient], body: Any
+) -> None:
+    script, client = scripted
+    script.answers.append((200, body))
+    (task,) = await client.query_by_state("inst:5")  # only an exact state counts
+    assert task.id == "1730621718151844" and task.state == "inst:5"
+
+
+async def test_a_page_query_without_tasks_is_a_protocol_error(
+    scripted: tuple[Script, MJClient],
+) -> None:
+    script, client = scripted
+    script.answers.append((200, {"total": 0}))
+    with pytest.raises(MJProtocolError):
+        await client.query_by_state("inst:5")

@@ -7,9 +7,9 @@ import httpx
 import pytest
 
 from bot.core.image_inputs import ImagineImages, check_imagine_images, check_link
-from bot.core.image_uploads import ImageUploadError, ImageUploads
+from bot.core.image_uploads import RETRY_PROBE_SECONDS, ImageUploadError, ImageUploads
 from bot.core.mj.client import MJClient
-from bot.core.mj.errors import MJAuthError, MJServerError, MJTimeoutError
+from bot.core.mj.errors import MJTimeoutError
 from bot.core.validation import Rejection, RequestRejectedError
 from bot.sim import SimConfig, Simulator, running_simulator
 from bot.sim.png import encode_png
@@ -18,6 +18,14 @@ from tests.conftest import make_client
 PNG = encode_png(8, 8, lambda y: b"\x10\x20\x30" * 8)
 OTHER = encode_png(8, 8, lambda y: b"\x90\x20\x30" * 8)
 MAX = 1024 * 1024
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def images(prompts: int = 1, *, sref: bool = False, cref: bool = False) -> ImagineImages:
@@ -58,10 +66,12 @@ async def test_the_question_is_kept_from_the_health_observers(
 ) -> None:
     # A key not allowed uploads must not raise the operators' "key refused" alert.
     told: list[bool] = []
-    uploads = ImageUploads(make_client(sim, http, observer=lambda ok, _e, _s: told.append(ok)))
+    clock = Clock()
+    client = make_client(sim, http, observer=lambda ok, _e, _s: told.append(ok))
+    uploads = ImageUploads(client, clock=clock)
     sim.faults.unauthorized = 1
-    with pytest.raises(MJAuthError):
-        await uploads.available()  # not remembered: asked again next time
+    assert await uploads.available() is None  # no answer: unknown, not remembered
+    clock.now += RETRY_PROBE_SECONDS
     assert await uploads.available()
     assert told == []
     await uploads.imagine("x", images(1), upload=True, bot_type=None, mode=None)
@@ -74,10 +84,18 @@ async def test_no_images_need_no_question(client: MJClient, sim: Simulator) -> N
 
 
 async def test_a_server_error_is_not_taken_for_an_answer(client: MJClient, sim: Simulator) -> None:
-    uploads = ImageUploads(client)
+    clock = Clock()
+    uploads = ImageUploads(client, clock=clock)
     sim.faults.http_500 = 1
-    with pytest.raises(MJServerError):
-        await uploads.available()
+    assert await uploads.available() is None
+    assert not await uploads.uses_upload(images(2))  # image prompts go as base64Array
+    with pytest.raises(RequestRejectedError) as refused:
+        await uploads.uses_upload(images(0, sref=True))
+    assert refused.value.reason is Rejection.REFERENCES_UNAVAILABLE
+    assert sim.count("submit/upload-discord-images") == 1  # not asked again at once
+    clock.now += RETRY_PROBE_SECONDS - 1
+    assert await uploads.available() is None
+    clock.now += 1
     assert await uploads.available()  # asked again, and now answered
     assert sim.count("submit/upload-discord-images") == 2
 
@@ -101,8 +119,8 @@ async def test_an_upload_that_times_out_is_an_upload_error_never_a_timeout(
         uploads = ImageUploads(make_client(sim, http))
         assert await uploads.available()
         sim.faults.update({"timeouts": 1, "timeout_seconds": 1.0})
-        with pytest.raises(ImageUploadError) as failed:
-            await uploads.imagine("x", images(1), upload=True, bot_type=None, mode=None)
+        with pytest.raises(ImageUploadError) as failed:  # references need the upload
+            await uploads.imagine("x", images(1, sref=True), upload=True, bot_type=None, mode=None)
     assert isinstance(failed.value.cause, MJTimeoutError)
     assert not isinstance(failed.value, MJTimeoutError)
     assert sim.count("submit/imagine") == 0
@@ -124,10 +142,20 @@ def test_at_most_five_image_prompts() -> None:
 
 @pytest.mark.parametrize(
     "link",
-    ["https://example.com/a.png", "http://127.0.0.1:8080/x?y=1#z", "  https://e.x/a.png  "],
+    ["https://example.com/a.png", "http://93.184.216.34:8080/x?y=1#z", "  https://e.x/a.png  "],
 )
 def test_plain_http_links_pass(link: str) -> None:
     assert check_link(link) == link.strip()
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["http://127.0.0.1:8080/x", "http://10.1.2.3/a", "http://[fd00::1]/a", "http://nas.local/a"],
+)
+def test_private_hosts_pass_only_when_the_operator_allows_them(link: str) -> None:
+    with pytest.raises(RequestRejectedError):
+        check_link(link)
+    assert check_link(link, allow_private=True) == link
 
 
 @pytest.mark.parametrize(

@@ -117,3 +117,14 @@ def test_blend_image_count(count: int) -> None:
 def test_blend_image_count_accepts_two_to_five() -> None:
     for count in range(2, 6):
         check_image_count(count, minimum=2, maximum=5)
+
+
+def test_a_gif_too_large_to_decode_is_refused_rather_than_half_checked() -> None:
+    # GIF and WEBP have no cheap whole-file check (PNG's CRCs, JPEG's reduced decode),
+    # so above 16.8 megapixels they are refused, cut in half or not.
+    big = picture("GIF", (5000, 4000), "white")
+    for data in (big, big[: len(big) // 2]):
+        with pytest.raises(RequestRejectedError) as caught:
+            check_images([data], max_bytes=len(big))
+        assert caught.value.reason is Rejection.IMAGE_TOO_MANY_PIXELS
+        assert caught.value.params["max_mp"] == "16.8"

@@ -190,7 +190,9 @@ async def test_the_message_context_menus_are_synced_with_their_chinese_names(
     assert set(menus) == {"Describe this image", "Use as image prompt"}
     names = {n: c["name_localizations"]["zh-CN"] for n, c in menus.items()}
     assert names == {"Describe this image": "描述这张图片", "Use as image prompt": "用作图片提示"}
-    assert all(c["integration_types"] == [0] for c in menus.values())  # like the slash commands
+    # Like the slash commands: by servers and users (cogs/installs.py), everywhere.
+    assert all(c["integration_types"] == [0, 1] for c in menus.values())
+    assert all(c["contexts"] == [0, 1, 2] for c in menus.values())
     imagine = next(c for c in h.fake.synced_commands(h.fake.guild_id) if c["name"] == "imagine")
     options = [o["name"] for o in imagine["options"]]
     assert options[-7:] == ["image", "image2", "image3", "image4", "image5", "sref", "cref"]

@@ -118,3 +118,15 @@ async def test_a_prompt_form_from_before_a_restart_asks_to_use_the_menu_again(
     reply = h.original(answer.token)
     assert answer.callback_type == 4 and reply.ephemeral and "Use as image prompt" in reply.content
     assert h.sim.count("submit/imagine") == 0
+
+
+async def test_use_as_image_prompt_makes_one_job_and_says_where_permutations_work(
+    h: Harness,
+) -> None:
+    posted = h.fake.post_user_message(files=[("cat.png", PHOTO)])
+    await h.dispatch(h.factory.message_command(USE, posted))
+    modal = h.fake.last_modal
+    assert modal is not None
+    prompt = {"prompt": "a {red, blue} statue --repeat 3"}
+    answer = await h.dispatch(h.factory.modal_submit(modal.custom_id, prompt, locale="zh-CN"))
+    assert "/imagine" in await h.refusal(answer) and h.sim.count("total") == 0

@@ -3,15 +3,23 @@ the bot; exactly one of `image` and `link`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.sim.png import encode_png
-from tests.e2e.harness import Harness
+from tests.e2e.harness import Harness, harness
 from tests.e2e.recording_host import recording_server
 
 PNG = encode_png(16, 16, lambda y: b"\x30\x70\xb0" * 16)
 
 
-async def test_a_link_reaches_the_aggregator_and_the_bot_never_fetches_it(h: Harness) -> None:
-    async with recording_server() as (base, hits):
+async def test_a_link_reaches_the_aggregator_and_the_bot_never_fetches_it(
+    tmp_path: Path,
+) -> None:
+    # The recording host is on 127.0.0.1, a private address: allowed here on purpose.
+    async with (
+        harness(tmp_path, describe_private_links=True) as h,
+        recording_server() as (base, hits),
+    ):
         link = f"{base}/photos/fox.png?size=large"
         inter = await h.command("describe", {"link": link})
         described = await h.wait_final(inter.token)
@@ -53,5 +61,21 @@ async def test_only_plain_http_links_are_taken(h: Harness) -> None:
     ):
         refused = await h.command("describe", {"link": bad})
         assert refused.callback_type == 4, bad
+        assert "plain http:// or https://" in h.original(refused.token).content
+    assert h.sim.count("total") == 0
+
+
+async def test_links_into_the_operators_own_network_are_refused(h: Harness) -> None:
+    for inward in (
+        "http://127.0.0.1:8080/a.png",
+        "http://localhost/a.png",
+        "http://10.0.0.5/a.png",
+        "http://192.168.1.2/a.png",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/a.png",
+        "http://intranet/a.png",
+    ):
+        refused = await h.command("describe", {"link": inward})
+        assert refused.callback_type == 4, inward
         assert "plain http:// or https://" in h.original(refused.token).content
     assert h.sim.count("total") == 0

@@ -148,3 +148,41 @@ async def test_an_oversized_reference_is_refused_before_the_defer(h: Harness) ->
     assert inter.callback_type == 4
     assert "`cref` is larger than 8 MB" in h.original(inter.token).content
     assert h.sim.count("total") == 0
+
+
+async def test_an_aggregator_that_cannot_be_asked_about_uploads_still_takes_image_prompts(
+    h: Harness,
+) -> None:
+    h.sim.faults.update({"http_500": 1, "fault_scope": "submit"})  # the upload question
+    inter = await h.command(
+        "imagine", {"prompt": "a harbour"}, attachments={"image": hosted(h, "a.png", PROMPTS[0])}
+    )
+    assert (await h.wait_final(inter.token)).attachments
+    (imagine,) = h.sim.records("submit/imagine")
+    assert [decoded(u) for u in imagine.body_json["base64Array"]] == [PROMPTS[0]]
+
+    # Meanwhile references cannot work: said plainly, in the user's language, nothing sent.
+    refs = await h.command(
+        "imagine",
+        {"prompt": "a harbour"},
+        attachments={"sref": hosted(h, "style.png", STYLE)},
+        locale="zh-CN",
+    )
+    assert "没有响应" in await h.refusal(refs)
+    assert len(h.sim.records("submit/upload-discord-images")) == 1  # not asked again yet
+    assert len(h.sim.records("submit/imagine")) == 1
+
+
+async def test_a_failed_upload_without_references_falls_back_to_base64(h: Harness) -> None:
+    first = await h.command(
+        "imagine", {"prompt": "one"}, attachments={"image": hosted(h, "a.png", PROMPTS[0])}
+    )
+    await h.wait_final(first.token)  # the upload question was answered: it has uploads
+    h.sim.faults.update({"http_500": 1, "fault_scope": "submit"})  # the next upload
+    second = await h.command(
+        "imagine", {"prompt": "two"}, attachments={"image": hosted(h, "b.png", PROMPTS[1])}
+    )
+    assert (await h.wait_final(second.token)).attachments
+    imagines = h.sim.records("submit/imagine")
+    assert len(imagines) == 2
+    assert [decoded(u) for u in imagines[1].body_json["base64Array"]] == [PROMPTS[1]]

@@ -241,3 +241,46 @@ async def test_private_users_get_private_jobs(h: Harness) -> None:
     assert len(jobs) == 2
     assert all(h.fake.message(i).ephemeral for i in click.followup_ids)
     assert all(job.message.ephemeral for job in jobs)
+
+
+async def confirmed(h: Harness, prompt: str, locale: str = "en-US") -> FakeInteraction:
+    inter = await h.command("imagine", {"prompt": prompt}, user_id=USER, locale=locale)
+    return await press(h, question_of(h, inter), "Start" if locale == "en-US" else "开始", locale)
+
+
+async def note_of(h: Harness, click: FakeInteraction, starts: str) -> str:
+    await h.wait(lambda: h.original(click.token).content.startswith(starts), starts)
+    return h.original(click.token).content
+
+
+async def test_an_aggregator_down_stops_the_batch_after_one_try(h: Harness) -> None:
+    h.sim.faults.update({"http_500": 5, "fault_scope": "submit"})
+    click = await confirmed(h, "a {red, blue, green} kite", locale="zh-CN")
+    note = await note_of(h, click, "未发起任何任务")
+    assert len(h.sim.records("submit/imagine")) == 1  # not hit three times in a row
+    (failed,) = [h.fake.message(i) for i in click.followup_ids if not h.fake.message(i).deleted]
+    assert failed.content in note and "HTTP 500" not in failed.content  # localized, kept
+    (job,) = await h.jobs()
+    assert job.status is JobStatus.FAILURE
+
+
+async def test_a_banned_option_fails_alone_and_the_others_run(h: Harness) -> None:
+    click = await confirmed(h, "a {bannedword, calm} lake")
+    note = await note_of(h, click, "Started 1 of 2 jobs; the other 1 did not start")
+    assert "bannedword" in note
+    assert len(await job_messages(h, click, 1)) == 1
+    assert sorted(submitted_prompts(h)) == ["a bannedword lake", "a calm lake"]
+
+
+async def test_a_submit_without_answer_keeps_its_message_and_stops_the_rest(
+    tmp_path: Path,
+) -> None:
+    async with harness(tmp_path, request_timeout_seconds=0.5) as h:
+        h.sim.faults.update({"timeouts": 1, "timeout_seconds": 1.5, "fault_scope": "submit"})
+        click = await confirmed(h, "a {red, blue, green} kite")
+        note = await note_of(h, click, "Started 1 of 3 jobs; the other 2 did not start")
+        assert "may still have started" in note
+        assert len(h.sim.records("submit/imagine")) == 1
+        (kept,) = [h.fake.message(i) for i in click.followup_ids if not h.fake.message(i).deleted]
+        (job,) = await h.jobs()
+        assert job.message.message_id == kept.id  # its message follows it, as after a restart

@@ -160,3 +160,21 @@ async def test_off_by_default(h: Harness) -> None:
     message = await h.wait_final(inter.token)
     assert [r.body_json["prompt"] for r in h.sim.records("submit/imagine")] == ["一只猫 --ar 16:9"]
     assert h.sim.count("chat/completions") == 0 and "🌐" not in message.content
+
+
+async def test_no_paid_translation_for_a_job_the_limits_or_the_wallet_refuse(
+    tmp_path: Path,
+) -> None:
+    async with harness(tmp_path / "cooldown", translate_prompts="auto", cooldown_seconds=600) as h:
+        first = await h.command("imagine", {"prompt": "一只猫"}, user_id=41)
+        await h.wait_final(first.token)
+        assert len(h.sim.chat.asked) == 1
+        cooling = await h.command("imagine", {"prompt": "一只红色的狗"}, user_id=41)
+        assert "Cooldown" in await h.refusal(cooling)
+        assert len(h.sim.chat.asked) == 1  # the refused prompt cost no chat call
+    async with harness(
+        tmp_path / "wallet", translate_prompts="auto", credits_enabled=True, new_user_credits=0
+    ) as h:
+        broke = await h.command("imagine", {"prompt": "一只红色的鸟"}, user_id=42, locale="zh-CN")
+        assert "点数" in await h.refusal(broke)
+        assert h.sim.chat.asked == [] and h.sim.count("submit/imagine") == 0

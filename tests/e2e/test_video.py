@@ -4,9 +4,11 @@ over the upload limit the aggregator's URL is linked instead."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.core.models import JobStatus
 from bot.sim.video import tiny_mp4
-from tests.e2e.harness import Harness
+from tests.e2e.harness import Harness, harness
 from tests.fakes import FakeMessage, InteractionFactory
 
 
@@ -88,3 +90,18 @@ async def test_a_video_over_the_upload_limit_is_linked_instead(h: Harness) -> No
     assert again.attachments == []
     assert f"🎞️ 视频（文件过大或不是视频，未作为附件发送）：{job.image_url}" in again.content
     assert h.fake.violations == []
+
+
+async def test_animate_and_extend_are_priced_as_video(tmp_path: Path) -> None:
+    async with harness(
+        tmp_path, credits_enabled=True, new_user_credits=20, prices="upscale=1,video=4"
+    ) as h:
+        upscale = await upscaled(h)
+        click = await h.dispatch(h.factory.button_click(upscale, button(upscale, "Animate (Low)")))
+        video = await h.wait_final(click.token)
+        extend = await h.dispatch(h.factory.button_click(video, button(video, "Extend (High)")))
+        await h.wait_final(extend.token)
+        owner = (await h.jobs())[0].user_id
+        wallet = await h.storage.ledger.wallet(owner)
+        # imagine 1 + upscale 1 + Animate 4 + Extend 4
+        assert wallet is not None and (wallet.available, wallet.reserved) == (20 - 10, 0)

@@ -19,6 +19,7 @@ from aiohttp.web_urldispatcher import SystemRoute
 
 from . import errors
 from .bodies import BadBody, ParsedBody, read_body
+from .gateway import FakeGateway
 from .models import Auth, FakeMessage, OpenedModal, RequestRecord, Violation
 from .ratelimits import PendingRateLimit
 from .rules import CALLBACK_ROUTE, request_problems
@@ -57,6 +58,7 @@ class FakeDiscord(World):
         self._edits_flowing.set()
         self._drops = 0
         self._drops_where = ""
+        self.gateway = FakeGateway(self)  # for a bot in another process (python -m bot)
         self.app = self._build_app()
 
     # -- switches for tests ------------------------------------------------------------
@@ -127,6 +129,15 @@ class FakeDiscord(World):
             and (route is None or route in (r.route, r.path))
         ]
 
+    def bot_token_requests_in(self, channel_id: int) -> list[RequestRecord]:
+        """Requests the bot made with its own token on this channel or its messages."""
+        prefix = f"/channels/{int(channel_id)}"
+        return [
+            r
+            for r in self.requests
+            if r.auth == "bot" and (r.path == prefix or r.path.startswith(prefix + "/"))
+        ]
+
     @property
     def unhandled(self) -> list[RequestRecord]:
         """Requests for endpoints the fake does not implement (answered 404)."""
@@ -175,7 +186,7 @@ class FakeDiscord(World):
         channel = self.channels.get(channel_id)
         if channel is None:
             raise errors.unknown_channel()
-        if channel.forbidden:
+        if not self.bot_reaches(channel_id):  # forbidden, or a server the bot is not in
             raise errors.missing_access()
         return channel_id
 
@@ -203,6 +214,8 @@ class FakeDiscord(World):
         app[FAKE_KEY] = self
         app.add_routes(routes_interactions.routes)
         app.add_routes(routes_bot.routes)
+        app.router.add_get("/gateway", self.gateway.handle)
+        app.router.add_get("/gateway/", self.gateway.handle)
         return app
 
     def drop_connections(self, times: int, path_contains: str = "") -> None:

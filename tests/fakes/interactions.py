@@ -21,6 +21,7 @@ from .command_options import (
     nest,
 )
 from .discord_server import FakeDiscord, active_fakes
+from .installs import Place, authorize, offered_to_user_installs, user_install_owners
 from .modal_payloads import submitted_components
 from .models import FakeInteraction, FakeMessage, OpenedModal, find_component
 from .payloads import APP_PERMISSIONS, MEMBER_PERMISSIONS, member_json
@@ -36,6 +37,13 @@ class InteractionFactory:
 
     Defaults: the fake's default guild, channel and user, locale "en-US". `age` makes the
     interaction that many seconds old (to test the 3 s / 15 min windows).
+
+    `user_install=True`: the app as installed on the user's account (integration type 1,
+    `authorizing_integration_owners {"1": user id}`), the only way to reach a server the
+    bot is not in (`add_guild(bot_member=False)`) or a private channel
+    (`add_private_channel`); there the app gets only implicit `app_permissions`, and the
+    command must be global and allow integration type 1 and that context, as Discord
+    offers nothing else. Clicks and modals inherit it from the message they answer.
     """
 
     def __init__(
@@ -69,6 +77,7 @@ class InteractionFactory:
         dm: bool = False,
         age: float = 0.0,
         member_permissions: discord.Permissions | None = None,
+        user_install: bool = False,
     ) -> dict[str, Any]:
         """CHAT_INPUT command; `name` may be "group sub" for subcommands.
 
@@ -77,7 +86,15 @@ class InteractionFactory:
         `member_permissions` replaces the factory's for this interaction (in a guild).
         """
         where = (guild_id, channel_id, dm)
-        payload = self._base(APPLICATION_COMMAND, user_id, locale, *where, age, member_permissions)
+        payload = self._base(
+            APPLICATION_COMMAND,
+            user_id,
+            locale,
+            *where,
+            age,
+            member_permissions,
+            user_install=user_install,
+        )
         payload["data"] = self._command_data(
             name, {**(options or {}), **(attachments or {})}, option_types or {}, payload
         )
@@ -91,13 +108,20 @@ class InteractionFactory:
         user_id: int | None = None,
         locale: str | None = None,
         age: float = 0.0,
+        user_install: bool = False,
     ) -> dict[str, Any]:
         """A message context menu ("Apps" on a message): APPLICATION_COMMAND with data.type
         3 (MESSAGE), `target_id` and the message in `resolved.messages`, in its channel."""
         where = (None, message.channel_id, False)
-        payload = self._base(APPLICATION_COMMAND, user_id, locale, *where, age)
+        payload = self._base(
+            APPLICATION_COMMAND, user_id, locale, *where, age, user_install=user_install
+        )
         guild_id = int(payload["guild_id"]) if "guild_id" in payload else None
-        command = command_json(self.fake, self.bot, name, guild_id, MESSAGE_COMMAND)
+        if user_install_owners(payload) is not None:
+            context = payload["context"]
+            command = offered_to_user_installs(self.fake, name, context, MESSAGE_COMMAND)
+        else:
+            command = command_json(self.fake, self.bot, name, guild_id, MESSAGE_COMMAND)
         if command is None:
             raise AssertionError(f"no message command {name!r} is synced or on the bot's tree")
         data: dict[str, Any] = {
@@ -175,7 +199,18 @@ class InteractionFactory:
         channel_id = opener.channel_id if opener else None
         if user_id is None and opener is not None:
             user_id = int(opener.user["id"])  # the user who saw the modal submits it
-        payload = self._base(MODAL_SUBMIT, user_id, locale, None, channel_id, False, age)
+        owners = user_install_owners(opener.payload if opener else {})
+        payload = self._base(
+            MODAL_SUBMIT,
+            user_id,
+            locale,
+            None,
+            channel_id,
+            False,
+            age,
+            user_install=owners is not None,
+            owners=owners,
+        )
         components = opened.components if opened and layout == "auto" else None
         payload["data"] = {
             "custom_id": custom_id,
@@ -202,8 +237,12 @@ class InteractionFactory:
         dm: bool,
         age: float,
         member_permissions: discord.Permissions | None = None,
+        *,
+        user_install: bool = False,
+        owners: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         user = self.user(user_id)
+        uid = str(user["id"])
         if member_permissions is None:
             member_permissions = self.member_permissions
         created = now() - dt.timedelta(seconds=age)
@@ -223,27 +262,30 @@ class InteractionFactory:
             dm = True  # a channel without a guild is a DM
         if dm:
             cid = channel_id or self.fake.dm_channel_of(int(user["id"]))
-            channel = {**self.fake.channels[cid].to_json(), "recipients": [user]}
-            payload.update(channel_id=str(cid), channel=channel, user=user, context=1)
-            payload["authorizing_integration_owners"] = {"0": "0"}  # guild install, bot DM
+            bot_dm = self.fake.dm_recipient(cid) is not None  # else: the user and friends
+            channel = self.fake.channels[cid].to_json()
+            if bot_dm:
+                channel["recipients"] = [user]
+            payload.update(channel_id=str(cid), channel=channel, user=user)
+            where = Place(context=1 if bot_dm else 2, guild_id=None, bot_present=bot_dm)
+            authorize(payload, uid, where, user_install=user_install, owners=owners)
             return payload
         if channel_id is None and guild_id is not None:
             channel_id = self.fake.text_channel_in(guild_id)
         cid = channel_id or self.fake.channel_id
         gid = self.fake.channels[cid].guild_id or self.fake.guild_id
         guild = self.fake.guilds[gid]
+        roles = self.member_roles.get(int(user["id"]), [])
         payload.update(
             guild_id=str(gid),
             guild_locale=guild.locale,
             guild={"id": str(gid), "locale": guild.locale, "features": []},
             channel_id=str(cid),
             channel=self.fake.channels[cid].to_json(),
-            member=member_json(
-                user, member_permissions, self.member_roles.get(int(user["id"]), [])
-            ),
-            context=0,
-            authorizing_integration_owners={"0": str(gid)},
+            member=member_json(user, member_permissions, roles),
         )
+        where = Place(context=0, guild_id=gid, bot_present=guild.bot_member)
+        authorize(payload, uid, where, user_install=user_install, owners=owners)
         return payload
 
     def _command_data(
@@ -257,7 +299,10 @@ class InteractionFactory:
     ) -> dict[str, Any]:
         top, *path = name.split()
         guild_id = int(payload["guild_id"]) if "guild_id" in payload else None
-        command = command_json(self.fake, self.bot, top, guild_id)
+        if user_install_owners(payload) is not None:
+            command = offered_to_user_installs(self.fake, top, payload["context"])
+        else:
+            command = command_json(self.fake, self.bot, top, guild_id)
         if command is None and not option_types and values:
             raise AssertionError(f"/{top} is neither synced to the fake nor on the bot's tree")
         encoder = OptionEncoder(self.fake, guild_id)
@@ -295,7 +340,18 @@ class InteractionFactory:
             raise AssertionError("link and premium buttons never send interactions")
         channel_id = int(msg["channel_id"])
         where = (None, channel_id, False)
-        payload = self._base(MESSAGE_COMPONENT, user_id, locale, *where, age, member_permissions)
+        # A click on a user-installed app's message is authorized by that installation.
+        owners = user_install_owners(msg.get("interaction_metadata") or {})
+        payload = self._base(
+            MESSAGE_COMPONENT,
+            user_id,
+            locale,
+            *where,
+            age,
+            member_permissions,
+            user_install=owners is not None,
+            owners=owners,
+        )
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if "id" in component:
             data["id"] = component["id"]

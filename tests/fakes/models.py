@@ -275,6 +275,16 @@ class FakeChannel:
         if self.type == 1:  # DM: no name/guild; callers may fill in recipients
             data.update(last_message_id=None, recipients=list(self.recipients))
             return data
+        if self.type == 3:  # group DM: its members, a name, an owner
+            owner = self.recipients[0]["id"] if self.recipients else None
+            data.update(
+                last_message_id=None,
+                recipients=list(self.recipients),
+                name=self.name or None,
+                icon=None,
+                owner_id=owner,
+            )
+            return data
         data.update(
             name=self.name,
             position=0,
@@ -295,3 +305,6 @@ class FakeGuild:
     id: int
     name: str = "Test Guild"
     locale: str = "en-US"
+    # False: a server where the app is only user-installed; the bot is not a member, so
+    # bot-token requests to its channels answer 403 Missing Access (50001).
+    bot_member: bool = True

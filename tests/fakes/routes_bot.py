@@ -52,7 +52,7 @@ async def get_application(request: web.Request) -> web.Response:
 async def get_gateway(request: web.Request) -> web.Response:
     # Point any accidental gateway connection back at the loopback fake, never at Discord.
     limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
-    url = _fake(request).base_url.replace("http://", "ws://") + "/gateway"
+    url = _fake(request).gateway.url
     return errors.json_response({"url": url, "shards": 1, "session_start_limit": limit})
 
 

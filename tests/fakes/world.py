@@ -55,11 +55,34 @@ class World:
     # -- world setup -----------------------------------------------------------------
 
     def add_guild(
-        self, guild_id: int | None = None, *, name: str = "Test Guild", locale: str = "en-US"
+        self,
+        guild_id: int | None = None,
+        *,
+        name: str = "Test Guild",
+        locale: str = "en-US",
+        bot_member: bool = True,
     ) -> int:
+        """A server; `bot_member=False`: one the bot was never invited to, reached only
+        by users who installed the app (user install)."""
         gid = guild_id or snowflake()
-        self.guilds[gid] = FakeGuild(gid, name, locale)
+        self.guilds[gid] = FakeGuild(gid, name, locale, bot_member)
         return gid
+
+    def add_private_channel(self, user_id: int, *, group: bool = False) -> int:
+        """A DM between this user and a friend (`group`: a group DM): no bot in it, so only
+        a user install can be used there, and its bot-token requests answer 403."""
+        friend = self.user_of(snowflake())
+        recipients = [self.user_of(user_id), friend]
+        cid = self.add_channel(None, type=3 if group else 1, name="friends" if group else "")
+        channel = self.channels[cid]
+        channel.recipients, channel.forbidden = recipients if group else [friend], True
+        return cid
+
+    def bot_reaches(self, channel_id: int) -> bool:
+        """Whether the bot's own token may use this channel."""
+        channel = self.channels[int(channel_id)]
+        guild = self.guilds.get(channel.guild_id) if channel.guild_id else None
+        return not channel.forbidden and (guild is None or guild.bot_member)
 
     def add_channel(
         self,

@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from bot.core.mj.billing import BILLING_PATH, Quota, quota_of
 from bot.core.mj.downloads import download
 from bot.core.mj.errors import (
+    MJAnswerLostError,
     MJAPIError,
     MJEndpointUnsupportedError,
     MJError,
@@ -36,6 +37,7 @@ from bot.core.mj.responses import (
     check_envelope,
     decode,
     means_not_found,
+    page_items,
     parse_task,
     parse_tasks,
     submission_of,
@@ -52,6 +54,7 @@ from bot.core.mj.schemas import (
 log = logging.getLogger(__name__)
 
 LIST_CHUNK_SIZE = 100
+STATE_PAGE_SIZE = 10  # one state names one job: more than one task is already odd
 UPLOAD_PATH = "/mj/submit/upload-discord-images"
 # A push hook's secret in an echoed URL, whole or cut short (server texts are clipped).
 _HOOK_SECRET = re.compile(r"(/push/\d+/)[A-Za-z0-9_-]+")
@@ -79,6 +82,21 @@ def notify_hook(hook: NotifyHook | None) -> Iterator[None]:
         yield
     finally:
         _NOTIFY_HOOK.reset(token)
+
+
+# The `state` of the job being submitted (`<instance>:<job id>`), set by JobStarter like
+# the hook: every submit endpoint, whoever builds its call, carries it.
+_SUBMIT_STATE: ContextVar[str | None] = ContextVar("submit_state", default=None)
+
+
+@contextmanager
+def submit_state(state: str | None) -> Iterator[None]:
+    """Submits awaited inside carry `state` (echoed in their task, found by it later)."""
+    token = _SUBMIT_STATE.set(state)
+    try:
+        yield
+    finally:
+        _SUBMIT_STATE.reset(token)
 
 
 class MJClient:
@@ -262,6 +280,19 @@ class MJClient:
             return None
         return parse_tasks(data, "task/queue")
 
+    async def query_by_state(self, state: str) -> list[Task]:
+        """The tasks a submit with this `state` made, by the page query (novicezk plus);
+        MJEndpointUnsupportedError where the server has none."""
+        body = {"state": state, "pageNumber": 0, "pageSize": STATE_PAGE_SIZE}
+        data = await self._query("POST", "/mj/task/query", body)
+        return [task for task in parse_tasks(page_items(data), "task/query") if task.state == state]
+
+    async def list_tasks(self) -> list[Task]:
+        """The server's task list (novicezk: all, trueai: the latest 100);
+        MJEndpointUnsupportedError where it has none (the relays)."""
+        data = await self._query("GET", "/mj/task/list")
+        return parse_tasks(page_items(data), "task/list")
+
     async def cancel(self, task_id: str) -> None:
         # Cancelling twice is harmless, but it is a write: no automatic retry.
         data = await self._request("POST", f"/mj/task/{task_id}/cancel", {}, None)
@@ -318,11 +349,8 @@ class MJClient:
     async def _submit_to(
         self, path: str, body: dict[str, Any], mode: SpeedMode | None, state: str | None
     ) -> Submission:
-        if state is not None:
-            body["state"] = state
-        hook = _NOTIFY_HOOK.get()
-        if hook is not None:
-            body["notifyHook"] = hook.url
+        """Every submit, whatever its path, with the fields all of them carry."""
+        hook = self._add_common_fields(body, state)
         try:
             data = await self._request("POST", path, body, mode)
             envelope = check_envelope(data)
@@ -331,6 +359,18 @@ class MJClient:
             if hook is not None:  # a server echoing our hook must not show its secret
                 _redact(exc, hook.secret)
             raise
+
+    @staticmethod
+    def _add_common_fields(body: dict[str, Any], state: str | None) -> NotifyHook | None:
+        """The fields every submit carries, whatever its endpoint: the job's `state` and
+        its notifyHook (returned: its secret must not show in errors)."""
+        state = state if state is not None else _SUBMIT_STATE.get()
+        if state is not None:
+            body["state"] = state
+        hook = _NOTIFY_HOOK.get()
+        if hook is not None:
+            body["notifyHook"] = hook.url
+        return hook
 
     async def _query(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         attempt = 0
@@ -375,6 +415,9 @@ class MJClient:
             raise MJTransportError(f"{method} {path} failed: {type(exc).__name__}") from exc
         except httpx.TimeoutException as exc:
             raise MJTimeoutError(f"{method} {path} timed out") from exc
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            # The request was sent; the server hung up before answering it.
+            raise MJAnswerLostError(f"{method} {path}: connection closed, no answer") from exc
         except httpx.HTTPError as exc:
             raise MJTransportError(f"{method} {path} failed: {type(exc).__name__}") from exc
         return decode(response, path)

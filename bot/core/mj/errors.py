@@ -23,6 +23,11 @@ class MJTimeoutError(MJTransportError):
     """The aggregator did not answer in time."""
 
 
+class MJAnswerLostError(MJTimeoutError):
+    """The connection closed after the request went out, before any answer: like a
+    timeout, what was asked may have been done (a submit may have made its task)."""
+
+
 class MJProtocolError(MJError):
     """The aggregator answered something that is not the API (invalid JSON, wrong shape)."""
 

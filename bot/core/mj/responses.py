@@ -148,3 +148,19 @@ def parse_tasks(data: Any, endpoint: str) -> list[Task]:
         except MJProtocolError:
             log.warning("skipping a malformed task in %s", endpoint)
     return tasks
+
+
+_PAGE_KEYS = ("content", "list", "records", "items", "rows", "data", "result")
+
+
+def page_items(data: Any) -> Any:
+    """The tasks of a list or page answer: a bare list, or the list inside a page object
+    (Spring's `content`, or `list`, `records`, `items`...), or inside an envelope."""
+    for _ in range(3):  # an envelope around a page around the list, at most
+        if not isinstance(data, dict):
+            return data
+        inner = next((data[key] for key in _PAGE_KEYS if isinstance(data.get(key), list)), None)
+        if inner is not None:
+            return inner
+        data = next((data[key] for key in _PAGE_KEYS if isinstance(data.get(key), dict)), None)
+    return data

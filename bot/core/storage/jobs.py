@@ -32,6 +32,10 @@ from bot.core.storage.engine import Scope
 from bot.core.storage.lease_terms import LeaseTerms, held_values
 from bot.core.storage.schema import job_inputs, jobs
 
+# A job's message the bot token cannot reach (MessageRef.token_only), in its options: the
+# flag belongs to where the job was asked from, so it never changes after `create`.
+TOKEN_ONLY = "token_only"
+_TOKEN_ONLY_JSON = json.dumps({TOKEN_ONLY: True})[1:-1]  # as json.dumps writes it
 _UNSHOWN = (JobStatus.SUCCESS, JobStatus.FAILURE, JobStatus.CANCEL, JobStatus.MODAL)
 # Ids per IN list: far below SQLite's and asyncpg's limits of bound parameters.
 IN_CHUNK = 5000
@@ -48,11 +52,14 @@ class SqlJobStore:
 
     async def create(self, new: NewJob, *, at: float) -> Job:
         origin = new.origin
+        options = dict(new.options or {})
+        if origin.message.token_only:
+            options[TOKEN_ONLY] = True  # no column of its own: kept with the options
         values = {
             "kind": new.kind.value,
             "status": JobStatus.PENDING.value,
             "prompt": new.prompt,
-            "options": json.dumps(new.options or {}),
+            "options": json.dumps(options),
             "user_id": origin.user_id,
             "guild_id": origin.guild_id,
             "locale": origin.locale,
@@ -290,6 +297,7 @@ class SqlJobStore:
         return await self._update(job_id, values, only_if=[JobStatus.MODAL])
 
     async def move_message(self, job_id: int, message: MessageRef, *, at: float) -> None:
+        """Where the job's message is now (its `token_only` stays as recorded)."""
         await self._update(job_id, {**_message_columns(message), "updated_at": at})
 
     async def mark_shown(self, job_id: int, status: JobStatus) -> None:
@@ -343,7 +351,10 @@ class SqlJobStore:
         query = (
             select(jobs)
             .where(
-                jobs.c.message_ephemeral.is_(True),
+                or_(
+                    jobs.c.message_ephemeral.is_(True),
+                    jobs.c.options.contains(_TOKEN_ONLY_JSON, autoescape=True),
+                ),
                 jobs.c.interaction_token.is_not(None),
                 jobs.c.token_expires_at < before,
                 *_not_final(),
@@ -400,7 +411,9 @@ def _message_columns(message: MessageRef) -> dict[str, Any]:
 def _job(row: RowMapping) -> Job:
     data = dict(row)
     data["options"] = json.loads(data["options"] or "{}")
+    token_only = bool(data["options"].pop(TOKEN_ONLY, False))
     data["message"] = MessageRef(
+        token_only=token_only,
         channel_id=data.pop("channel_id"),
         message_id=data.pop("message_id"),
         kind=data.pop("message_kind"),

@@ -24,3 +24,12 @@ class SqlMetaStore:
         )
         async with self._scope.write() as conn:
             await conn.execute(statement)
+
+    async def put_new(self, key: str, value: str) -> str:
+        """Store `value` unless the key has one already; the value kept either way (of
+        two processes racing, the first write wins and both read it)."""
+        statement = self._scope.upsert(bot_meta).values(key=key, value=value)
+        async with self._scope.write() as conn:
+            await conn.execute(statement.on_conflict_do_nothing(index_elements=[bot_meta.c.key]))
+            kept = await conn.execute(select(bot_meta.c.value).where(bot_meta.c.key == key))
+            return str(kept.scalar_one())
