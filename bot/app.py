@@ -18,7 +18,7 @@ import discord
 import httpx
 from discord.ext import commands
 
-from bot.config import ButtonPolicy, Settings, TranslateMode
+from bot.config import ButtonPolicy, Settings, SyncPolicy, TranslateMode
 from bot.core.accounts import Accounts
 from bot.core.admission import Admission
 from bot.core.controls import JobControls
@@ -49,6 +49,7 @@ from bot.core.translate import PromptTranslator
 from bot.core.validation import MAX_PROMPT_CHARS
 from bot.discord_bot import MJBot
 from bot.logging_setup import configure_logging
+from bot.shards import ShardPlan
 from bot.ui.alerts import AlertSender
 from bot.ui.clicks import ClickHandler
 from bot.ui.command_sync import CommandSync
@@ -242,13 +243,15 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         public_base=settings.public_base if settings.listen else None,
         translator=prompt_translator(settings, http, storage),
     )
+    shards = ShardPlan.of(settings)
     sync = CommandSync(
         storage.meta,
         guild_id=settings.discord_guild_id,
-        policy=settings.sync_commands,
+        # One process syncs for all: the one running shard 0.
+        policy=settings.sync_commands if shards.syncs_commands else SyncPolicy.NEVER,
     )
     accounts = Accounts(storage, admission, admin_user_ids=settings.admin_ids)
-    bot = MJBot(sync, accounts)
+    bot = MJBot(sync, accounts, shard_count=shards.count, shard_ids=shards.ids)
     gateway = GatewayState()
     gateway.attach(bot)  # /healthz: connected as discord.py's events say
     stats = StatsService(storage.stats)
@@ -355,9 +358,22 @@ async def run(settings: Settings) -> None:
     timeout = httpx.Timeout(settings.request_timeout_seconds, connect=10.0)
     stopping = False
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as http:
-        storage = await open_storage(path=settings.database_path, url=settings.database_url_value)
+        storage = await open_storage(
+            path=settings.database_path,
+            url=settings.database_url_value,
+            lease_seconds=settings.lease_seconds,
+        )
         try:
             log.info("starting; storage %s, aggregator at %s", storage.backend, settings.api_host)
+            shards = ShardPlan.of(settings)
+            log.info(
+                "%s; lease owner %s%s",
+                shards.describe(),
+                storage.leases.owner,
+                "" if shards.syncs_commands else "; commands are synced by the process of shard 0",
+            )
+            for warning in shards.warnings(settings.discord_guild_id):
+                log.warning("%s", warning)
             if settings.credits_enabled and not settings.admin_ids:
                 log.warning(
                     "credits are on but ADMIN_USER_IDS is empty: every server's managers "

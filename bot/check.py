@@ -46,6 +46,7 @@ from bot.core.mj.retry import RetryPolicy
 from bot.core.storage import DatabaseTooNewError, StorageConfigError, head_revision, open_storage
 from bot.logging_setup import SecretRedactor, configure_logging
 from bot.settings_errors import describe_settings_error
+from bot.shards import ShardPlan
 from bot.ui.command_sync import guild_sync_warning
 
 # A task id no aggregator has: the list query answers [] once the key is accepted.
@@ -232,7 +233,10 @@ def main(out: TextIO | None = None) -> int:
     logging.getLogger("discord").setLevel(logging.ERROR)
     redactor = SecretRedactor(settings.secrets())
     storage = "PostgreSQL (DATABASE_URL)" if settings.database_url else "SQLite (DATABASE_PATH)"
-    detail = f"read and valid; storage {storage}"
+    shards = ShardPlan.of(settings)
+    detail = f"read and valid; storage {storage}; {shards.describe()}"
+    for warning in shards.warnings(settings.discord_guild_id):
+        detail += f"; warning: {warning}"
     if (sync_warning := guild_sync_warning(settings.discord_guild_id)) is not None:
         detail += f"; warning: {sync_warning}"
     results = [ok("settings", detail)]
