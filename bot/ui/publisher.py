@@ -135,6 +135,14 @@ class Publisher:
 
     # ---------------------------------------------------------------- private jobs
 
+    @property
+    def _sweep_every(self) -> float:
+        """Shared: once a lease's time, so a dead process's undelivered final states are
+        sent within a lease or two of its death."""
+        if self._leases is not None and self._leases.shared:
+            return min(self._handover_every, self._leases.seconds)
+        return self._handover_every
+
     def start(self) -> None:
         """Watch private jobs whose token is about to expire (they move to DMs)."""
         if self._sweeper is None or self._sweeper.done():
@@ -151,7 +159,7 @@ class Publisher:
                     await self.republish_unshown()
                 except Exception:
                     log.exception("re-sending undelivered final states failed")
-            await asyncio.sleep(self._handover_every)
+            await asyncio.sleep(self._sweep_every)
 
     async def hand_over_expiring(self) -> int:
         """Move every unfinished job the bot token cannot reach (private, or token-only:
