@@ -100,9 +100,15 @@ def _recorder(pair: Pair, number: int) -> Any:
 
 @asynccontextmanager
 async def two_processes(
-    tmp_path: Path, database_url: str, *, sim_config: SimConfig | None = None, **settings: Any
+    tmp_path: Path,
+    database_url: str,
+    *,
+    sim_config: SimConfig | None = None,
+    each: tuple[dict[str, Any], dict[str, Any]] = ({}, {}),
+    **settings: Any,
 ) -> AsyncIterator[Pair]:
-    """Both processes started on `database_url`; the simulator's clock is the test's."""
+    """Both processes started on `database_url` with `settings` (and `each`'s own); the
+    simulator's clock is the test's."""
     async with AsyncExitStack() as stack:
         fake = await stack.enter_async_context(running_fake_discord())
         clock = ManualClock(1_000.0)
@@ -119,6 +125,7 @@ async def two_processes(
                 "lease_seconds": LEASE,
                 "poll_interval_seconds": POLL,
                 **settings,
+                **each[number],
             }
             config = make_settings(sim, fake, tmp_path / "unused.db", **values)
             hooks = {"request": [_recorder(pair, number)]}

@@ -11,6 +11,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from bot.core.models import ChargeState, Job, JobStatus, LedgerReason
+from tests.e2e.harness import free_port
 from tests.e2e.processes import LEASE, POLL, Pair, two_processes
 from tests.fakes import FakeDiscord, FakeMessage, dispatch
 
@@ -195,4 +196,38 @@ async def test_buttons_are_handled_by_the_process_that_does_not_follow_the_job(
         (pressed,) = [p for p, a in zip((first, second), answered, strict=True) if a not in refused]
         assert set(pair.polled_by(upscaled.task_id)) == {pressed.number}
         assert uploads(pair.fake, next(a.token for a in answered if a not in refused)) == 1
+        assert pair.fake.violations == []
+
+
+async def test_a_push_to_the_process_that_does_not_follow_the_job_finishes_it_once(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Both processes behind one PUBLIC_URL (here: the second's web server): the first
+    follows the job, polling seldom; the second gets the aggregator's pushes, confirms
+    the final one and writes it, once."""
+    ports = free_port(), free_port()
+    public = f"http://127.0.0.1:{ports[1]}"
+    each = (
+        {"web_listen": f"127.0.0.1:{ports[0]}", "poll_interval_seconds": 30.0},
+        {"web_listen": f"127.0.0.1:{ports[1]}"},
+    )
+    async with two_processes(tmp_path, postgres_url, each=each, public_url=public) as pair:
+        follower, receiver = pair[0], pair[1]
+        inter = await follower.command("imagine", {"prompt": "pushed elsewhere"}, user_id=USER)
+        (job,) = await every_job(pair, 1, lambda job: job.task_id is not None)
+        assert follower.app.core.tracker.is_tracking(job.id)
+        # The follower's first poll answered (the simulator counts what it answered).
+        await pair.wait(lambda: pair.sim.count("task/list-by-condition") == 1, "a first poll")
+        asked = len(pair.polled_by(job.task_id or ""))
+        pair.sim_clock.advance(100.0)  # the aggregator pushes the result to the receiver
+        await pair.wait(lambda: has_u1(pair.fake.original_response(inter.token)), "the result")
+        (job,) = await every_job(pair, 1, lambda job: job.shown_status is JobStatus.SUCCESS)
+        assert job.task_id is not None
+        # The follower asked nothing more; the receiver fetched the task to confirm the
+        # push, wrote the final state (and so holds the lease) and delivered it.
+        polled = pair.polled_by(job.task_id)
+        assert polled[:asked] == [follower.number] * asked
+        assert polled[asked:] == [receiver.number]
+        assert await receiver.storage.leases.mine([job.id]) == {job.id}
+        assert uploads(pair.fake, inter.token) == 1
         assert pair.fake.violations == []
