@@ -25,7 +25,6 @@ import aiohttp
 import discord
 import httpx
 from pydantic import ValidationError
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import aggregator_client
@@ -44,6 +43,7 @@ from bot.core.mj.errors import (
 )
 from bot.core.mj.retry import RetryPolicy
 from bot.core.storage import DatabaseTooNewError, StorageConfigError, head_revision, open_storage
+from bot.core.storage.engine import database_place
 from bot.logging_setup import SecretRedactor, configure_logging
 from bot.settings_errors import describe_settings_error
 from bot.shards import ShardPlan
@@ -86,7 +86,7 @@ def failed(name: str, detail: str) -> CheckResult:
 
 async def check_database(settings: Settings) -> CheckResult:
     url = settings.database_url_value
-    where = f"DATABASE_URL ({_postgres_place(url)})" if url else f"DATABASE_PATH {_path(settings)}"
+    where = f"DATABASE_URL ({database_place(url)})" if url else f"DATABASE_PATH {_path(settings)}"
     try:
         storage = await open_storage(path=settings.database_path, url=url)
     except (DatabaseTooNewError, StorageConfigError) as exc:
@@ -106,16 +106,6 @@ async def check_database(settings: Settings) -> CheckResult:
 
 def _path(settings: Settings) -> str:
     return str(settings.database_path) or "(empty)"
-
-
-def _postgres_place(url: str) -> str:
-    """host:port/database, never the user or the password."""
-    try:
-        parsed = make_url(url)
-    except Exception:  # the message would quote the URL
-        return "unparsable"
-    port = f":{parsed.port}" if parsed.port else ""
-    return f"{parsed.host or 'localhost'}{port}/{parsed.database or ''}"
 
 
 # ----------------------------------------------------------------------- aggregator
