@@ -236,6 +236,10 @@ class MetaStore(Protocol):
 
     async def put(self, key: str, value: str) -> None: ...
 
+    async def replace(self, key: str, expected: str, value: str) -> bool:
+        """Store `value` if the key holds `expected` now; False (nothing changed) if not."""
+        ...
+
 
 class LedgerStore(Protocol):
     async def open_wallet(self, user_id: int, *, new_user_credits: int, at: float) -> Wallet:

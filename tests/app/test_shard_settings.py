@@ -47,7 +47,7 @@ def test_a_shard_mistake_is_one_plain_line(
 
 async def test_check_says_which_shards_this_process_runs(
     tmp_path: Path,
-    keyed_sim: Simulator,
+    keyed_sim: Simulator,  # noqa: F811
     discord_fake: FakeDiscord,  # noqa: F811
 ) -> None:
     alone = await check(tmp_path, discord_fake, settings(keyed_sim, tmp_path))

@@ -148,6 +148,9 @@ async def test_buttons_are_handled_by_the_process_that_does_not_follow_the_job(
     settings = {"credits_enabled": True, "new_user_credits": 10}
     async with two_processes(tmp_path, postgres_url, **settings) as pair:
         first, second = pair[0], pair[1]
+        # One sync for the deployment: by the process that runs shard 0.
+        assert (first.app.bot.command_sync.synced, second.app.bot.command_sync.synced) == (1, 0)
+        assert (first.app.bot.shard_ids, second.app.bot.shard_ids) == ([0], [1])
 
         # Cancel, pressed where the job is not followed: cancelled once, refunded once,
         # and the follower lets go of it.
