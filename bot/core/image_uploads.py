@@ -11,6 +11,7 @@ image prompts then go as `base64Array`, so one outage never blocks /imagine.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from bot.core.validation import Rejection, RequestRejectedError, to_data_url
 log = logging.getLogger(__name__)
 
 RETRY_PROBE_SECONDS = 300.0
+REUSE_UPLOAD_SECONDS = 600.0  # far inside the hours an uploaded image's URL lives
+REUSE_UPLOADS_KEPT = 32
 
 
 class ImageUploadError(MJError):
@@ -50,6 +53,8 @@ class ImageUploads:
         self._unanswered_at: float | None = None  # when the last question found no answer
         self._asking = asyncio.Lock()
         self._clock = clock
+        # image hashes -> (when, their URLs): the last few uploads, reused for a while
+        self._recent: dict[tuple[str, ...], tuple[float, tuple[str, ...]]] = {}
 
     async def available(self) -> bool | None:
         """Whether the aggregator has upload-discord-images. Asked with an empty upload
@@ -117,8 +122,13 @@ class ImageUploads:
         return await self._client.imagine(text, images=data_urls, bot_type=bot_type, mode=mode)
 
     async def _upload(self, images: ImagineImages, mode: SpeedMode | None) -> list[str]:
+        # The jobs of one permutation send the same images: uploaded once, for all.
+        key = tuple(hashlib.sha256(image.data).hexdigest() for image in images.all)
+        known = self._recent.get(key)
+        if known is not None and self._clock() - known[0] < REUSE_UPLOAD_SECONDS:
+            return list(known[1])
         try:
-            return await self._client.upload_images(
+            urls = await self._client.upload_images(
                 [to_data_url(image) for image in images.all], mode=mode
             )
         except MJEndpointUnsupportedError as exc:
@@ -126,6 +136,10 @@ class ImageUploads:
             raise ImageUploadError(exc) from exc
         except MJError as exc:
             raise ImageUploadError(exc) from exc
+        self._recent[key] = (self._clock(), tuple(urls))
+        while len(self._recent) > REUSE_UPLOADS_KEPT:
+            self._recent.pop(next(iter(self._recent)))
+        return urls
 
     async def _probe(self) -> bool:
         try:

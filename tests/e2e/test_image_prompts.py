@@ -186,3 +186,23 @@ async def test_a_failed_upload_without_references_falls_back_to_base64(h: Harnes
     imagines = h.sim.records("submit/imagine")
     assert len(imagines) == 2
     assert [decoded(u) for u in imagines[1].body_json["base64Array"]] == [PROMPTS[1]]
+
+
+async def test_the_jobs_of_a_permutation_upload_their_images_once(h: Harness) -> None:
+    inter = await h.command(
+        "imagine",
+        {"prompt": "a {red, blue, green} castle"},
+        attachments={"image": hosted(h, "a.png", PROMPTS[0]), "sref": hosted(h, "s.png", STYLE)},
+        user_id=USER,
+    )
+    question = h.original(inter.token)
+    start = next(b.custom_id for b in question.buttons() if b.label.startswith("Start"))
+    click = await h.dispatch(h.factory.button_click(question, start, user_id=USER))
+    await h.wait(lambda: len(h.sim.records("submit/imagine")) == 3, "three imagines")
+    uploads = [
+        r for r in h.sim.records("submit/upload-discord-images") if r.body_json["base64Array"]
+    ]
+    assert len(uploads) == 1  # one upload, its URLs in all three prompts
+    prompts = [r.body_json["prompt"].split() for r in h.sim.records("submit/imagine")]
+    assert len({(p[0], p[-1]) for p in prompts}) == 1
+    assert click.followup_ids
