@@ -394,8 +394,14 @@ async def run(settings: Settings) -> None:
 
 
 def _stop_on_sigterm(task: asyncio.Task[object] | None) -> None:
-    """SIGTERM (docker stop, systemd) ends the bot like Ctrl-C: everything closes."""
+    """SIGTERM (docker stop, systemd) ends the bot like Ctrl-C: everything closes. Once:
+    a second SIGTERM would cut the shutdown grace short mid-flush (SIGKILL ends it now)."""
     if task is None:
         return
+
+    def stop() -> None:
+        if not task.cancelling():
+            task.cancel()
+
     with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows has no such signal
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)

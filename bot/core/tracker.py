@@ -185,7 +185,7 @@ class Tracker:
         await self.sweep_stale()
         log.info(
             "tracker resumed %d jobs (%d found by state), %d interrupted",
-            len(resumed),
+            len(resumed) + len(recovered),
             len(recovered),
             len(interrupted),
         )

@@ -28,6 +28,7 @@ from bot.core.models import Job, MessageKind, MessageRef
 from bot.core.payload import MAX_CONTENT, MessagePayload, clip
 from bot.core.ports import JobStore
 from bot.ui.components import build_view
+from bot.ui.readback import shows
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,24 @@ class MessageDelivery:
                 log.info("job %d: message not editable (%s), posting anew", job.id, exc.status)
         return await self._post_new(job, payload, image)
 
+    async def already_shows(self, job: Job, payload: MessagePayload) -> bool:
+        """The job's message, read back, shows `payload` already; False when it cannot
+        be read (then the payload is simply sent)."""
+        message = job.message
+        content = _with_dm_note(job, payload).content if message.kind is MessageKind.DM else None
+        current: discord.Message
+        try:
+            if self.token_usable(message):
+                current = await self._webhook(message).fetch_message(_target(message))
+            elif not message.ephemeral and message.channel_id and message.message_id:
+                channel = self._client.get_partial_messageable(message.channel_id)
+                current = await channel.fetch_message(message.message_id)
+            else:
+                return False
+        except discord.HTTPException:
+            return False
+        return shows(current, payload, content or payload.content)
+
     async def send_dm(self, job: Job, payload: MessagePayload, image: bytes | None) -> Job:
         """Post the job's message in its user's DMs, with a line saying why; the DM
         becomes the job's message. DeliveryFailedError when the user's DMs are closed."""
@@ -137,12 +156,13 @@ class MessageDelivery:
         return job.model_copy(update={"message": message})
 
     async def _edit_with_token(self, message: MessageRef, **fields: Any) -> None:
+        await self._webhook(message).edit_message(_target(message), **fields)
+
+    def _webhook(self, message: MessageRef) -> discord.Webhook:
         assert message.interaction_token is not None and self._client.application_id is not None
-        webhook = discord.Webhook.partial(
+        return discord.Webhook.partial(
             self._client.application_id, message.interaction_token, client=self._client
         )
-        target: Any = "@original" if message.kind is MessageKind.ORIGINAL else message.message_id
-        await webhook.edit_message(target, **fields)
 
     async def _edit_channel_message(self, message: MessageRef, **fields: Any) -> None:
         assert message.channel_id is not None and message.message_id is not None
@@ -172,6 +192,11 @@ class MessageDelivery:
             }
         )
         return await self._move(job, moved)
+
+
+def _target(message: MessageRef) -> Any:
+    """The message of the token: its original response, or a followup by id."""
+    return "@original" if message.kind is MessageKind.ORIGINAL else message.message_id
 
 
 def message_fields(payload: MessagePayload, image: bytes | None) -> dict[str, Any]:

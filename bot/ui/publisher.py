@@ -63,6 +63,8 @@ class _Slot:
     task: asyncio.Task[None] | None = None
     # An edit and a move to DMs never interleave: each reads the job inside it.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # A final state a previous run may have delivered without recording it: read first.
+    read_back: bool = False
 
 
 class Publisher:
@@ -229,6 +231,7 @@ class Publisher:
         else:
             jobs = await self._jobs.list_unshown_finals(since=since)
         for job in jobs:
+            self._slots.setdefault(job.id, _Slot()).read_back = True
             self.publish(job)
         return len(jobs)
 
@@ -264,6 +267,13 @@ class Publisher:
         payload = await self.payload_of(job)
         if payload == slot.shown:
             return
+        if slot.read_back and payload.final:
+            slot.read_back = False
+            if await self._delivery.already_shows(job, payload):
+                log.info("job %d: its final state was shown before the restart", job.id)
+                slot.shown = payload
+                await self._jobs.mark_shown(job.id, job.status)
+                return
         attempts = FINAL_ATTEMPTS if payload.final else 1
         if await self._send(job, payload, attempts):
             slot.shown = payload
@@ -332,10 +342,9 @@ class Publisher:
         `within` seconds; False when some were still pending then (a final state not
         delivered is sent again at the next start)."""
         deadline = None if within is None else asyncio.get_running_loop().time() + within
-        while tasks := [
-            *[s.task for s in self._slots.values() if s.task and not s.task.done()],
-            *self._background,
-        ]:
+        if within is not None and (waiting := self._unfinished()):
+            log.info("stopping: up to %g s for %d message edits to finish", within, len(waiting))
+        while tasks := self._unfinished():
             left = None if deadline is None else deadline - asyncio.get_running_loop().time()
             if left is not None and left <= 0:
                 log.warning(
@@ -346,6 +355,10 @@ class Publisher:
                 return False
             await asyncio.wait(tasks, timeout=left)
         return True
+
+    def _unfinished(self) -> list[asyncio.Task[None]]:
+        slots = [s.task for s in self._slots.values() if s.task and not s.task.done()]
+        return [*slots, *self._background]
 
     async def close(self) -> None:
         tasks = [s.task for s in self._slots.values() if s.task is not None]

@@ -12,11 +12,14 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot.core.models import ChargeState, JobStatus, LedgerReason
 from bot.core.storage import SqlStorage, open_storage
 from bot.sim import SimConfig, running_simulator
 from tests.crash.worker import USERS, crash_core
+
+pytestmark = pytest.mark.crash
 
 ROOT = Path(__file__).resolve().parents[2]
 JOBS = 40

@@ -5,7 +5,7 @@ and delivers it exactly once; the credit is settled once; nothing is submitted t
 Where the aggregator cannot look tasks up, the job is failed and refunded as interrupted.
 
 The bot runs as a process of its own against the loopback Discord stand-in (REST and a
-minimal gateway) and the simulator, both served from this test's event loop."""
+gateway) and the simulator, both served from this test's event loop."""
 
 from __future__ import annotations
 
@@ -79,8 +79,7 @@ async def imagine_then_kill(w: World) -> FakeInteraction:
     payload = InteractionFactory(w.fake).slash_command(
         "imagine", {"prompt": "a lighthouse in a storm"}, user_id=USER
     )
-    await w.fake.gateway.dispatch("INTERACTION_CREATE", payload)
-    interaction = w.fake.interaction(payload["token"])
+    interaction = await w.fake.gateway.send_interaction(payload)
     async with asyncio.timeout(20):
         await interaction.settled.wait()  # "thinking..."
         while not w.sim.engine.tasks:  # noqa: ASYNC110  # the simulator's own state
@@ -88,7 +87,7 @@ async def imagine_then_kill(w: World) -> FakeInteraction:
     assert w.sim.faults.lose_submit_answers == 0, "the answer was lost"
     first.send_signal(signal.SIGKILL)
     await first.wait()
-    await w.fake.wait_until(lambda: not w.fake.gateway.sessions, within=5, what="disconnect")
+    await w.fake.wait_until(lambda: not w.fake.gateway.connected(), within=5, what="disconnect")
     return interaction
 
 

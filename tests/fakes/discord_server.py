@@ -14,8 +14,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import discord.http
+import yarl
 from aiohttp import web
 from aiohttp.web_urldispatcher import SystemRoute
+from discord.gateway import DiscordWebSocket
 
 from . import errors
 from .bodies import BadBody, ParsedBody, read_body
@@ -56,9 +58,12 @@ class FakeDiscord(World):
         self._rate_limits: list[PendingRateLimit] = []
         self._edits_flowing = asyncio.Event()
         self._edits_flowing.set()
+        self._answers_flowing = asyncio.Event()
+        self._answers_flowing.set()
+        self._stalled_answers: Callable[[RequestRecord], bool] | None = None
         self._drops = 0
         self._drops_where = ""
-        self.gateway = FakeGateway(self)  # for a bot in another process (python -m bot)
+        self.gateway = FakeGateway(self)  # the websocket a bot process connects to
         self.app = self._build_app()
 
     # -- switches for tests ------------------------------------------------------------
@@ -70,6 +75,16 @@ class FakeDiscord(World):
             self._edits_flowing.clear()
         else:
             self._edits_flowing.set()
+
+    def stall_answers(self, which: Callable[[RequestRecord], bool] | None) -> None:
+        """Requests `which` picks are carried out but their answers wait (None releases
+        them), as when the network fails on the way back: the sender cannot know that
+        its request landed."""
+        self._stalled_answers = which
+        if which is None:
+            self._answers_flowing.set()
+        else:
+            self._answers_flowing.clear()
 
     def expire_token(self, token: str) -> None:
         """Later webhook-route uses of this interaction token answer 401 (50027)."""
@@ -129,15 +144,6 @@ class FakeDiscord(World):
             and (route is None or route in (r.route, r.path))
         ]
 
-    def bot_token_requests_in(self, channel_id: int) -> list[RequestRecord]:
-        """Requests the bot made with its own token on this channel or its messages."""
-        prefix = f"/channels/{int(channel_id)}"
-        return [
-            r
-            for r in self.requests
-            if r.auth == "bot" and (r.path == prefix or r.path.startswith(prefix + "/"))
-        ]
-
     @property
     def unhandled(self) -> list[RequestRecord]:
         """Requests for endpoints the fake does not implement (answered 404)."""
@@ -186,7 +192,7 @@ class FakeDiscord(World):
         channel = self.channels.get(channel_id)
         if channel is None:
             raise errors.unknown_channel()
-        if not self.bot_reaches(channel_id):  # forbidden, or a server the bot is not in
+        if channel.forbidden:
             raise errors.missing_access()
         return channel_id
 
@@ -214,8 +220,7 @@ class FakeDiscord(World):
         app[FAKE_KEY] = self
         app.add_routes(routes_interactions.routes)
         app.add_routes(routes_bot.routes)
-        app.router.add_get("/gateway", self.gateway.handle)
-        app.router.add_get("/gateway/", self.gateway.handle)
+        self.gateway.install(app)
         return app
 
     def drop_connections(self, times: int, path_contains: str = "") -> None:
@@ -269,6 +274,8 @@ class FakeDiscord(World):
             self._validate(request, route, body)
             request[BODY_KEY] = body
             response = await handler(request)
+            if self._stalled_answers is not None and self._stalled_answers(record):
+                await self._answers_flowing.wait()
         except errors.DiscordError as exc:
             if exc.status == 400 and exc.code != 50035:  # 50035 is recorded with its details
                 problem = SchemaProblem((), str(exc.code), exc.message)
@@ -332,7 +339,8 @@ def active_fakes() -> list[FakeDiscord]:
 
 @asynccontextmanager
 async def running_fake_discord(**options: Any) -> AsyncIterator[FakeDiscord]:
-    """Serve a FakeDiscord on 127.0.0.1:<free port> and point discord.py's Route.BASE at it."""
+    """Serve a FakeDiscord on 127.0.0.1:<free port> and point discord.py's Route.BASE (and
+    its default gateway, for a bot that connects) at it."""
     fake = FakeDiscord(**options)
     runner = web.AppRunner(fake.app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
@@ -341,11 +349,14 @@ async def running_fake_discord(**options: Any) -> AsyncIterator[FakeDiscord]:
     host, port = runner.addresses[0][:2]
     fake.base_url = f"http://{host}:{port}"
     previous_base = discord.http.Route.BASE
+    previous_gateway = DiscordWebSocket.DEFAULT_GATEWAY
     discord.http.Route.BASE = fake.api_base
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway.url)
     _active.append(fake)
     try:
         yield fake
     finally:
         _active.remove(fake)
         discord.http.Route.BASE = previous_base
+        DiscordWebSocket.DEFAULT_GATEWAY = previous_gateway
         await runner.cleanup()

@@ -6,7 +6,6 @@ inter = await dispatch(bot, factory.slash_command("imagine", {"prompt": "a cat"}
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import datetime as dt
 from typing import Any, Literal
@@ -394,14 +393,5 @@ async def dispatch(
     inter = fake.interaction(payload["token"])
     # discord.py mutates parts of the payload (resolved members); keep the tracked copy intact.
     bot._connection.parse_interaction_create(copy.deepcopy(payload))  # type: ignore[arg-type]
-    data = payload.get("data", {})
-    what = data.get("name") or data.get("custom_id")
-    try:
-        await asyncio.wait_for(inter.settled.wait(), within)
-    except TimeoutError:
-        raise AssertionError(
-            f"no response within {within:g} s to interaction {inter.id} ({what!r})"
-        ) from None
-    if not inter.acknowledged:
-        raise AssertionError(f"the response to {what!r} was refused: {inter.callback_error}")
+    await inter.wait_answered(within)
     return inter

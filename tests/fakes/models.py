@@ -30,6 +30,7 @@ class FakeAttachment:
     ephemeral: bool = False
     width: int | None = None
     height: int | None = None
+    message_id: int | None = None  # the message whose send or edit uploaded it
 
     @property
     def size(self) -> int:
@@ -252,6 +253,20 @@ class FakeInteraction:
     @property
     def acknowledged(self) -> bool:
         return self.callback_type is not None
+
+    async def wait_answered(self, within: float = 3.0) -> None:
+        """Until the bot's first response arrived (Discord's 3-second rule); AssertionError
+        when none came within `within` seconds or the fake refused it."""
+        data = self.payload.get("data", {})
+        what = data.get("name") or data.get("custom_id")
+        try:
+            await asyncio.wait_for(self.settled.wait(), within)
+        except TimeoutError:
+            raise AssertionError(
+                f"no response within {within:g} s to interaction {self.id} ({what!r})"
+            ) from None
+        if not self.acknowledged:
+            raise AssertionError(f"the response to {what!r} was refused: {self.callback_error}")
 
     @property
     def response_delay(self) -> float | None:

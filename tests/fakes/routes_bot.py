@@ -50,10 +50,11 @@ async def get_application(request: web.Request) -> web.Response:
 @routes.get(API + "/gateway")
 @routes.get(API + "/gateway/bot")
 async def get_gateway(request: web.Request) -> web.Response:
-    # Point any accidental gateway connection back at the loopback fake, never at Discord.
+    # The fake's own gateway (tests/fakes/gateway.py), never Discord's.
     limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
-    url = _fake(request).gateway.url
-    return errors.json_response({"url": url, "shards": 1, "session_start_limit": limit})
+    gateway = _fake(request).gateway
+    body = {"url": gateway.url, "shards": gateway.recommended_shards, "session_start_limit": limit}
+    return errors.json_response(body)
 
 
 # -- users and DMs ------------------------------------------------------------------------------

@@ -361,5 +361,6 @@ class World:
                 None,  # Discord sniffs the type; discord.py always claims octet-stream
                 meta.get("description"),
             )
+            att.message_id = msg.id
             kept.append(att)
         return kept
