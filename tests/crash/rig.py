@@ -103,16 +103,11 @@ class Rig:
         # Those followed, plus those whose lost submit answer was found by state; the
         # other unanswered ones are interrupted (or wait for their deadline).
         (line,) = [line for line in process.lines if "tracker resumed" in line]
-        said = re.search(
-            r"tracker resumed (\d+) jobs \((\d+) found by state\), (\d+) interrupted", line
-        )
+        said = re.search(RESUMED, line)
         assert said is not None, line
         resumed, found, interrupted = map(int, said.groups())
-        assert resumed - found == tracked and found + interrupted <= pending, (
-            line,
-            tracked,
-            pending,
-        )
+        assert resumed - found == tracked, (line, tracked)
+        assert found + interrupted <= pending, (line, pending)
         await self.fake.gateway.wait_connected(within=WITHIN)
         session = self.fake.gateway.session(0)
         assert session is not None
