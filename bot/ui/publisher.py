@@ -50,6 +50,10 @@ HANDOVER_LEAD_SECONDS = 120.0  # a private job moves to DMs this long before its
 HANDOVER_SWEEP_SECONDS = 30.0
 MARKED_MEMORY = 10_000
 UNSHOWN_BATCH = 1000  # undelivered final states taken at once
+# Shared: a dead process's undelivered final states are sent by another within this many
+# leases of being written; one that cannot be delivered at all (a deleted channel) is
+# not tried again and again all day, only at the next start.
+ORPHAN_LEASES = 5
 
 
 @dataclass
@@ -157,8 +161,8 @@ class Publisher:
             except Exception:
                 log.exception("moving private jobs to DMs failed; trying again later")
             if self._leases is not None and self._leases.shared:
-                try:  # final states a process that died did not deliver
-                    await self.republish_unshown()
+                try:  # final states a process that died did not deliver, lately
+                    await self.republish_unshown(within=ORPHAN_LEASES * self._leases.seconds)
                 except Exception:
                     log.exception("re-sending undelivered final states failed")
             await asyncio.sleep(self._sweep_every)
@@ -222,10 +226,11 @@ class Publisher:
         if slot is not None:
             await slot.first_sent.wait()
 
-    async def republish_unshown(self) -> int:
-        """At start-up: send the final states a previous run did not deliver (with leases:
-        only those whose writer's lease ran out, now this process's to deliver)."""
-        since = self._now() - UNSHOWN_WINDOW_SECONDS
+    async def republish_unshown(self, *, within: float = UNSHOWN_WINDOW_SECONDS) -> int:
+        """At start-up: send the final states of the last `within` seconds a previous run
+        did not deliver (with leases: only those whose writer's lease ran out, now this
+        process's to deliver)."""
+        since = self._now() - within
         if self._leases is not None:
             jobs = await self._leases.claim_unshown(since=since, limit=UNSHOWN_BATCH)
         else:

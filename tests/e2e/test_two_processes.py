@@ -234,3 +234,26 @@ async def test_a_push_to_the_process_that_does_not_follow_the_job_finishes_it_on
         assert await receiver.storage.leases.mine([job.id]) == {job.id}
         assert uploads(pair.fake, inter.token) == 1
         assert pair.fake.violations == []
+
+
+async def test_a_final_state_the_dead_process_did_not_deliver_is_sent_by_the_other(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    async with two_processes(tmp_path, postgres_url) as pair:
+        dying, surviving = pair[0], pair[1]
+        inter = await dying.command("imagine", {"prompt": "written, never shown"}, user_id=USER)
+        (job,) = await every_job(pair, 1, lambda job: job.task_id is not None)
+        await dying.crash()
+        # What the dead process did last: the job's end written (and so leased to it for
+        # its delivery), then it died before Discord heard of it.
+        finished = await dying.storage.jobs.finish(
+            job.id, status=JobStatus.FAILURE, progress=0, image_url=None, final_prompt=None,
+            fail_reason="timed out: the aggregator did not finish the task in time", at=2e9,
+        )  # fmt: skip
+        assert finished is not None and finished.shown_status is None
+        await every_job(pair, 1, lambda job: job.shown_status is JobStatus.FAILURE)
+        message = pair.fake.original_response(inter.token)
+        assert message is not None and "did not finish in time" in str(message.embeds)
+        assert await surviving.storage.leases.mine([job.id]) == {job.id}
+        assert not surviving.app.core.tracker.is_tracking(job.id)
+        assert pair.fake.violations == []
