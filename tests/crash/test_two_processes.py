@@ -21,11 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.models import ChargeState, Job, JobStatus, LedgerReason
+from bot.core.models import Job, JobStatus
 from bot.core.storage import SqlStorage, open_storage
 from bot.sim import ManualClock, SimConfig, Simulator, running_simulator
 from tests.app.bot_process import BotProcess
 from tests.crash.outcomes import uploads_to
+from tests.e2e.processes import assert_each_settled_once
 from tests.fakes import FakeDiscord, FakeInteraction, InteractionFactory, running_fake_discord
 
 pytestmark = pytest.mark.crash
@@ -178,15 +179,5 @@ async def test_two_processes_one_killed_under_load(tmp_path: Path, postgres_url:
                 assert set(asked) == {1}, asked
         assert taken_within < LEASE + 30.0  # generous: due within the lease and a poll
 
-        # No credit lost or spent twice.
-        entries = [e for user in USERS for e in await d.storage.ledger.entries(user, limit=999)]
-        per_job = Counter((e.job_id, e.reason) for e in entries if e.job_id is not None)
-        for job in jobs:
-            assert per_job[(job.id, LedgerReason.RESERVE)] == 1
-            assert per_job[(job.id, LedgerReason.SETTLE)] == 1
-            assert per_job[(job.id, LedgerReason.REFUND)] == 0
-            assert await d.storage.ledger.charge_state(job.id) is ChargeState.SETTLED
-        for user in USERS:
-            wallet = await d.storage.ledger.wallet(user)
-            assert wallet is not None and (wallet.available, wallet.reserved) == (CREDITS - 10, 0)
+        await assert_each_settled_once(d.storage, jobs, USERS, CREDITS - 10)
         assert TOKEN not in dying.output + surviving.output

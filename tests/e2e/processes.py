@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 import httpx
 
 from bot.app import App, build, started
-from bot.core.models import Job, JobStatus
+from bot.core.models import ChargeState, Job, JobStatus, LedgerReason
 from bot.core.storage import SqlStorage, open_storage
 from bot.sim import SimConfig, Simulator, running_simulator
 from bot.sim.clock import ManualClock
@@ -140,3 +141,20 @@ async def two_processes(
             factory = InteractionFactory(fake, app.bot)
             pair.processes.append(Process(number, app, storage, factory, running))
         yield pair
+
+
+async def assert_each_settled_once(
+    storage: SqlStorage, jobs: list[Job], users: list[int], credits_left: int
+) -> None:
+    """No credit lost or spent twice: each job reserved once and settled once, nothing
+    refunded or held, every user's wallet what is left after their jobs."""
+    entries = [e for user in users for e in await storage.ledger.entries(user, limit=9999)]
+    per_job = Counter((e.job_id, e.reason) for e in entries if e.job_id is not None)
+    for job in jobs:
+        assert per_job[(job.id, LedgerReason.RESERVE)] == 1, job
+        assert per_job[(job.id, LedgerReason.SETTLE)] == 1, job
+        assert per_job[(job.id, LedgerReason.REFUND)] == 0, job
+        assert await storage.ledger.charge_state(job.id) is ChargeState.SETTLED, job
+    for user in users:
+        wallet = await storage.ledger.wallet(user)
+        assert wallet is not None and (wallet.available, wallet.reserved) == (credits_left, 0)

@@ -10,9 +10,9 @@ from collections import Counter
 from itertools import pairwise
 from pathlib import Path
 
-from bot.core.models import ChargeState, Job, JobStatus, LedgerReason
+from bot.core.models import Job, JobStatus
 from tests.e2e.harness import free_port
-from tests.e2e.processes import LEASE, POLL, Pair, two_processes
+from tests.e2e.processes import LEASE, POLL, Pair, assert_each_settled_once, two_processes
 from tests.fakes import FakeDiscord, FakeMessage, dispatch
 
 JOBS = 100
@@ -125,17 +125,7 @@ async def test_a_process_dies_under_load_and_the_other_finishes_its_jobs(
         assert first_after.keys() == taken
         assert max(first_after.values()) - died_at < TAKEOVER_BOUND
 
-        # No credit lost or spent twice: each job reserved once and settled once.
-        entries = [e for user in USERS for e in await pair.storage.ledger.entries(user, limit=999)]
-        per_job = Counter((e.job_id, e.reason) for e in entries if e.job_id is not None)
-        for job in jobs:
-            assert per_job[(job.id, LedgerReason.RESERVE)] == 1
-            assert per_job[(job.id, LedgerReason.SETTLE)] == 1
-            assert per_job[(job.id, LedgerReason.REFUND)] == 0
-            assert await pair.storage.ledger.charge_state(job.id) is ChargeState.SETTLED
-        for user in USERS:
-            wallet = await pair.storage.ledger.wallet(user)
-            assert wallet is not None and (wallet.available, wallet.reserved) == (CREDITS - 10, 0)
+        await assert_each_settled_once(pair.storage, jobs, USERS, CREDITS - 10)
         assert pair.fake.violations == []
 
 
