@@ -75,24 +75,6 @@ async def run_bot(
     return Finished(process.returncode, out.decode(), err.decode())
 
 
-async def start_bot(
-    cwd: Path, log: Path, *, discord_api: str, **settings: str
-) -> asyncio.subprocess.Process:
-    """`python -m bot` started and left running (its output in `log`): the caller kills
-    it, or stops it with SIGTERM as an operator would."""
-    with log.open("ab") as out:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            cwd=cwd,
-            env=bot_env(discord_api=discord_api, **settings),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=out,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-
-
 class BotProcess:
     """A running `python -m bot` whose output lines (stdout and stderr, as they come) are
     kept in `lines`. Start it with `BotProcess.start`; `async with` kills it at the end."""
@@ -196,3 +178,21 @@ class BotProcess:
         tb: TracebackType | None,
     ) -> None:
         await self.kill()
+
+
+async def start_bot(
+    cwd: Path, log: Path, *, discord_api: str, **settings: str
+) -> asyncio.subprocess.Process:
+    """`python -m bot` started and left running (its output in `log`): the caller kills
+    it, or stops it with SIGTERM as an operator would."""
+    with log.open("ab") as out:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=cwd,
+            env=bot_env(discord_api=discord_api, **settings),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
+        )

@@ -4,7 +4,7 @@ the same database, the bot finds the task by the `state` its submit carried, fol
 and delivers it exactly once; the credit is settled once; nothing is submitted twice.
 Where the aggregator cannot look tasks up, the job is failed and refunded as interrupted.
 
-The bot runs as a process of its own against the loopback Discord stand-in (REST and a
+The bot runs as a process of its own against the loopback Discord stand-in (REST and its
 gateway) and the simulator, both served from this test's event loop."""
 
 from __future__ import annotations
@@ -17,11 +17,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from bot.core.models import INTERRUPTED_REASON, ChargeState, Job, JobStatus, LedgerReason
 from bot.core.storage import open_storage
 from bot.sim import SimConfig, Simulator, running_simulator
 from tests.app.bot_process import start_bot
 from tests.fakes import FakeDiscord, FakeInteraction, InteractionFactory, running_fake_discord
+
+pytestmark = pytest.mark.crash
 
 USER = 4242
 TOKEN = "crash-bot-token-secret"
@@ -79,7 +83,8 @@ async def imagine_then_kill(w: World) -> FakeInteraction:
     payload = InteractionFactory(w.fake).slash_command(
         "imagine", {"prompt": "a lighthouse in a storm"}, user_id=USER
     )
-    interaction = await w.fake.gateway.send_interaction(payload)
+    await w.fake.gateway.dispatch("INTERACTION_CREATE", payload)
+    interaction = w.fake.interaction(payload["token"])
     async with asyncio.timeout(20):
         await interaction.settled.wait()  # "thinking..."
         while not w.sim.engine.tasks:  # noqa: ASYNC110  # the simulator's own state

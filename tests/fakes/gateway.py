@@ -126,8 +126,11 @@ class FakeGateway:
     async def dispatch(
         self, event: str, data: dict[str, Any], *, guild_id: int | None = None
     ) -> GatewaySession:
-        """Send a DISPATCH to the shard the guild belongs to. While that session is
-        disconnected the event waits for its RESUME, as with Discord."""
+        """Send a DISPATCH to the shard the guild (by default the event's own
+        `guild_id`) belongs to. While that session is disconnected the event waits for
+        its RESUME, as with Discord."""
+        if guild_id is None and data.get("guild_id"):
+            guild_id = int(data["guild_id"])
         session = self._route(guild_id)
         await self._emit(session, event, data)
         return session
@@ -135,8 +138,7 @@ class FakeGateway:
     async def send_interaction(self, payload: dict[str, Any]) -> FakeInteraction:
         """INTERACTION_CREATE for a payload built by InteractionFactory, not waiting."""
         inter = self._fake.interaction(payload["token"])
-        guild_id = int(payload["guild_id"]) if payload.get("guild_id") else None
-        await self.dispatch("INTERACTION_CREATE", copy.deepcopy(payload), guild_id=guild_id)
+        await self.dispatch("INTERACTION_CREATE", copy.deepcopy(payload))
         return inter
 
     async def deliver(self, payload: dict[str, Any], *, within: float = 3.0) -> FakeInteraction:
