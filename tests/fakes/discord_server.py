@@ -144,6 +144,15 @@ class FakeDiscord(World):
             and (route is None or route in (r.route, r.path))
         ]
 
+    def bot_token_requests_in(self, channel_id: int) -> list[RequestRecord]:
+        """Requests the bot made with its own token on this channel or its messages."""
+        prefix = f"/channels/{int(channel_id)}"
+        return [
+            r
+            for r in self.requests
+            if r.auth == "bot" and (r.path == prefix or r.path.startswith(prefix + "/"))
+        ]
+
     @property
     def unhandled(self) -> list[RequestRecord]:
         """Requests for endpoints the fake does not implement (answered 404)."""
@@ -192,7 +201,7 @@ class FakeDiscord(World):
         channel = self.channels.get(channel_id)
         if channel is None:
             raise errors.unknown_channel()
-        if channel.forbidden:
+        if not self.bot_reaches(channel_id):  # forbidden, or a server the bot is not in
             raise errors.missing_access()
         return channel_id
 
