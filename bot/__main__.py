@@ -17,7 +17,8 @@ from importlib import metadata
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
-        usage="%(prog)s [-h] [--version] [--check]\n       %(prog)s backup PATH",
+        usage="%(prog)s [-h] [--version] [--check]\n       %(prog)s backup PATH\n"
+        "       %(prog)s migrate-to [DATABASE_URL]",
         description="Run the Midjourney Discord bot. Settings come from the environment "
         "and from a .env file in the current folder (the environment wins); see .env.example.",
     )
@@ -38,6 +39,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "bot-<UTC time>.db. PostgreSQL (DATABASE_URL) is refused: use pg_dump.",
     )
     backup.add_argument("path", metavar="PATH", help="the new backup file, or a folder")
+    move = commands.add_parser(
+        "migrate-to",
+        help="move the SQLite database (DATABASE_PATH) into an empty PostgreSQL database",
+        description="Copy every table of the SQLite database at DATABASE_PATH into the empty "
+        "PostgreSQL database at DATABASE_URL (the argument, else the setting) in one "
+        "transaction, then print the rows per table. Stop the bot first; the SQLite file "
+        "is kept as it was. A PostgreSQL database that already holds rows is refused.",
+    )
+    move.add_argument(
+        "url", metavar="DATABASE_URL", nargs="?", help="postgresql://user:password@host/db"
+    )
     args = parser.parse_args(argv)
     if args.check and args.command:
         parser.error("--check runs alone, without a command")
@@ -61,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot import backup
 
         return backup.main(args.path)
+    if args.command == "migrate-to":
+        from bot import move
+
+        return move.main(args.url)
     return _start()
 
 

@@ -18,7 +18,7 @@ import discord
 import httpx
 from discord.ext import commands
 
-from bot.config import ButtonPolicy, Settings, TranslateMode
+from bot.config import ButtonPolicy, Settings, SyncPolicy, TranslateMode
 from bot.core.accounts import Accounts
 from bot.core.admission import Admission
 from bot.core.controls import JobControls
@@ -34,7 +34,7 @@ from bot.core.limits import Limits
 from bot.core.metrics import BotMetrics
 from bot.core.mj.chat import ChatClient
 from bot.core.mj.client import MJClient
-from bot.core.preferences import Preferences
+from bot.core.preferences import CACHE_SECONDS, Preferences
 from bot.core.presses import ButtonPresses
 from bot.core.pricing import PriceKind
 from bot.core.push import PushHooks, PushInbox
@@ -49,6 +49,7 @@ from bot.core.translate import PromptTranslator
 from bot.core.validation import MAX_PROMPT_CHARS
 from bot.discord_bot import MJBot
 from bot.logging_setup import configure_logging
+from bot.shards import ShardPlan
 from bot.startup import log_aggregator_check, log_settings
 from bot.ui.alerts import AlertSender
 from bot.ui.clicks import ClickHandler
@@ -126,7 +127,7 @@ def build_core(
     public_base: str | None = None,
     translator: PromptTranslator | None = None,
     clock: Callable[[], float] = time.time,
-    monotonic: Callable[[], float] = time.monotonic,
+    press_clock: Callable[[], float] = time.time,  # the double-click window's
 ) -> Core:
     """The core as every process runs it; without `admission` nothing is limited or
     charged (tests of the pipeline alone); with `public_base` (PUBLIC_URL) every submit
@@ -144,13 +145,16 @@ def build_core(
         queue_interval=queue_interval,
         queued_poll_interval=queued_poll_interval,
         recovery=SubmitRecovery(client, states, lifecycle),
+        leases=storage.leases,
         clock=clock,
     )
     lifecycle.subscribe(tracker.on_job_event)
     lifecycle.subscribe(log_job_event)  # one line per status change, with its ids
     hooks = PushHooks(storage.jobs, public_base) if public_base else None
     starter = JobStarter(lifecycle, hooks=hooks, states=states)
-    preferences = Preferences(storage.preferences, clock=clock)
+    # Several processes: a user's /settings in one must count at once in the others.
+    ttl = 0.0 if storage.leases.shared else CACHE_SECONDS
+    preferences = Preferences(storage.preferences, clock=clock, ttl=ttl)
     jobs = JobService(
         client,
         storage.jobs,
@@ -161,7 +165,7 @@ def build_core(
         translator=translator,
     )
     presses = ButtonPresses(
-        jobs, starter, client, storage.jobs, storage.buttons, limits=limits, monotonic=monotonic
+        jobs, starter, client, storage.jobs, storage.buttons, limits=limits, clock=press_clock
     )
     controls = JobControls(client, storage.jobs, lifecycle)
     history = JobHistory(storage.jobs)
@@ -242,13 +246,15 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         public_base=settings.public_base if settings.listen else None,
         translator=prompt_translator(settings, http, storage),
     )
+    shards = ShardPlan.of(settings)
     sync = CommandSync(
         storage.meta,
         guild_id=settings.discord_guild_id,
-        policy=settings.sync_commands,
+        # One process syncs for all: the one running shard 0.
+        policy=settings.sync_commands if shards.syncs_commands else SyncPolicy.NEVER,
     )
     accounts = Accounts(storage, admission, admin_user_ids=settings.admin_ids)
-    bot = MJBot(sync, accounts)
+    bot = MJBot(sync, accounts, shard_count=shards.count, shard_ids=shards.ids)
     gateway = GatewayState()
     gateway.attach(bot)  # /healthz: connected as discord.py's events say
     stats = StatsService(storage.stats)
@@ -269,6 +275,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
         download,
         interval=settings.edit_interval_seconds,
         on_edit=metrics.edit_delivered,
+        leases=storage.leases,
     )
     core.lifecycle.subscribe(publisher.on_job_event)
     core.lifecycle.subscribe(metrics.on_job_event)
@@ -354,12 +361,25 @@ async def run(settings: Settings) -> None:
     timeout = httpx.Timeout(settings.request_timeout_seconds, connect=10.0)
     stopping = False
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as http:
-        storage = await open_storage(path=settings.database_path, url=settings.database_url_value)
+        storage = await open_storage(
+            path=settings.database_path,
+            url=settings.database_url_value,
+            lease_seconds=settings.lease_seconds,
+        )
         try:
             log_settings(settings, storage.backend)
             # Is the aggregator there, and does it take the key? Told before the login,
             # waited for a few seconds at most, never fatal.
             await log_aggregator_check(settings, within=AGGREGATOR_CHECK_SECONDS)
+            shards = ShardPlan.of(settings)
+            log.info(
+                "%s; lease owner %s%s",
+                shards.describe(),
+                storage.leases.owner,
+                "" if shards.syncs_commands else "; commands are synced by the process of shard 0",
+            )
+            for warning in shards.warnings(settings.discord_guild_id):
+                log.warning("%s", warning)
             if settings.credits_enabled and not settings.admin_ids:
                 log.warning(
                     "credits are on but ADMIN_USER_IDS is empty: every server's managers "

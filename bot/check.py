@@ -24,7 +24,6 @@ import aiohttp
 import discord
 import httpx
 from pydantic import ValidationError
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import aggregator_client
@@ -43,8 +42,10 @@ from bot.core.mj.errors import (
 )
 from bot.core.mj.retry import RetryPolicy
 from bot.core.storage import DatabaseTooNewError, StorageConfigError, head_revision, open_storage
+from bot.core.storage.engine import database_place
 from bot.logging_setup import SecretRedactor, configure_logging
 from bot.settings_errors import settings_problems
+from bot.shards import ShardPlan
 from bot.startup import api_place, api_url_warning
 from bot.ui.command_sync import guild_sync_warning
 
@@ -85,7 +86,7 @@ def failed(name: str, detail: str) -> CheckResult:
 
 async def check_database(settings: Settings) -> CheckResult:
     url = settings.database_url_value
-    where = f"DATABASE_URL ({_postgres_place(url)})" if url else f"DATABASE_PATH {_path(settings)}"
+    where = f"DATABASE_URL ({database_place(url)})" if url else f"DATABASE_PATH {_path(settings)}"
     try:
         storage = await open_storage(path=settings.database_path, url=url)
     except (DatabaseTooNewError, StorageConfigError) as exc:
@@ -105,16 +106,6 @@ async def check_database(settings: Settings) -> CheckResult:
 
 def _path(settings: Settings) -> str:
     return str(settings.database_path) or "(empty)"
-
-
-def _postgres_place(url: str) -> str:
-    """host:port/database, never the user or the password."""
-    try:
-        parsed = make_url(url)
-    except Exception:  # the message would quote the URL
-        return "unparsable"
-    port = f":{parsed.port}" if parsed.port else ""
-    return f"{parsed.host or 'localhost'}{port}/{parsed.database or ''}"
 
 
 # ----------------------------------------------------------------------- aggregator
@@ -225,8 +216,14 @@ def main(out: TextIO | None = None) -> int:
     logging.getLogger("discord").setLevel(logging.ERROR)
     redactor = SecretRedactor(settings.secrets())
     storage = "PostgreSQL (DATABASE_URL)" if settings.database_url else "SQLite (DATABASE_PATH)"
-    read = f"read and valid; storage {storage}"
-    for warning in (api_url_warning(settings), guild_sync_warning(settings.discord_guild_id)):
+    shards = ShardPlan.of(settings)
+    read = f"read and valid; storage {storage}; {shards.describe()}"
+    warnings = [
+        api_url_warning(settings),
+        *shards.warnings(settings.discord_guild_id),
+        guild_sync_warning(settings.discord_guild_id),
+    ]
+    for warning in warnings:
         if warning is not None:
             read += f"; warning: {warning}"
     results = [ok("settings", read)]

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.core.limits import LimitValues, parse_ids
 from bot.core.mj.schemas import BotType, SpeedMode
 from bot.core.pricing import Prices, parse_prices
+from bot.shards import check_shards, parse_shard_ids
 from bot.web.server import parse_listen
 
 
@@ -91,6 +92,11 @@ class Settings(BaseSettings):
     translate_model: str = Field("gpt-4o-mini", min_length=1)
     translate_timeout_seconds: float = Field(10.0, gt=0, le=120)
 
+    # Several processes (bot/shards.py): gateway shards, and leases on PostgreSQL.
+    shard_count: int | None = Field(None, ge=1, le=65536)  # unset: as Discord recommends
+    shard_ids: str = ""  # comma-separated: the shards this process runs; empty = all
+    lease_seconds: float = Field(30.0, gt=0, le=3600)  # a dead process's jobs wait this long
+
     web_listen: str | None = None  # host:port of the bot's web server; unset = none
     public_url: AnyHttpUrl | None = None  # where the aggregator and users reach it
 
@@ -113,6 +119,18 @@ class Settings(BaseSettings):
                 "TASK_DEADLINE_SECONDS must be more than twice REQUEST_TIMEOUT_SECONDS"
             )
         return self
+
+    @model_validator(mode="after")
+    def _shards(self) -> Settings:
+        ids = parse_shard_ids(self.shard_ids)  # checked alone first: a clear message
+        check_shards(self.shard_count, ids, shared=self.database_url is not None)
+        return self
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: str) -> str:
+        parse_shard_ids(value)
+        return value
 
     @field_validator("prices")
     @classmethod
@@ -149,6 +167,7 @@ class Settings(BaseSettings):
         "admin_log_channel_id",
         "web_listen",
         "public_url",
+        "shard_count",
         mode="before",
     )
     @classmethod

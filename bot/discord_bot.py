@@ -26,8 +26,18 @@ OWN_CUSTOM_ID_PREFIX = "mj:"
 _SEEN_HERE = (discord.InteractionType.component, discord.InteractionType.modal_submit)
 
 
-class MJBot(commands.Bot):
-    def __init__(self, command_sync: CommandSync, accounts: Accounts) -> None:
+class MJBot(commands.AutoShardedBot):
+    """Sharded as `bot.shards` plans it: `shard_count` None lets Discord say how many
+    (all run here); `shard_ids` None runs every shard of `shard_count` here."""
+
+    def __init__(
+        self,
+        command_sync: CommandSync,
+        accounts: Accounts,
+        *,
+        shard_count: int | None = None,
+        shard_ids: Sequence[int] | None = None,
+    ) -> None:
         # The bot never joins voice: discord.py's warnings about voice libraries are noise.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
@@ -39,6 +49,8 @@ class MJBot(commands.Bot):
             # The default for every send that names none: text from users and the
             # aggregator (@everyone, <@id>, <@&id>) never pings anyone.
             allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=shard_count,
+            shard_ids=list(shard_ids) if shard_ids is not None else None,  # type: ignore[arg-type]
         )
         self.command_sync = command_sync
         self._accounts = accounts
@@ -109,7 +121,15 @@ class MJBot(commands.Bot):
 
     async def on_ready(self) -> None:
         assert self.user is not None
-        log.info("logged in as %s (%d) in %d servers", self.user, self.user.id, len(self.guilds))
+        shards = ", ".join(str(shard) for shard in sorted(self.shards)) or "none"
+        log.info(
+            "logged in as %s (%d) in %d servers; shards %s of %s",
+            self.user,
+            self.user.id,
+            len(self.guilds),
+            shards,
+            self.shard_count,
+        )
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         # Commands are seen by the tree's check. A button's callback runs beside this

@@ -54,7 +54,7 @@ class Admin(commands.Cog):
     def __init__(
         self,
         accounts: Accounts,
-        bot: commands.Bot,
+        bot: discord.Client,
         *,
         stats: StatsService,
         quota: QuotaSource | None = None,

@@ -31,7 +31,7 @@ class History(commands.Cog):
         preferences: Preferences,
         publisher: Publisher,
         accounts: Accounts,
-        bot: commands.Bot,
+        bot: discord.Client,
     ) -> None:
         self._history = history
         self._preferences = preferences

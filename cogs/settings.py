@@ -29,7 +29,7 @@ VARIATIONS = [
 
 
 class SettingsCommand(commands.Cog):
-    def __init__(self, preferences: Preferences, bot: commands.Bot) -> None:
+    def __init__(self, preferences: Preferences, bot: discord.Client) -> None:
         self._preferences = preferences
         self._bot = bot
         self._buttons = clickable_setting_button(self._on_button)

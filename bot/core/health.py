@@ -227,8 +227,12 @@ class OperatorAlerts:
         day = schedule.due()
         if day is None:
             return 0
+        before = schedule.last_day
         schedule.done(day)  # at most once, even if it fails: no retry storm
-        await self._remember(day)
+        if self._meta is not None and not await self._meta.replace(
+            SUMMARY_DAY_KEY, before.isoformat(), day.isoformat()
+        ):
+            return 0  # another process (several share the database) has sent it
         try:
             text = await stats.summary(day, quota=self._quota, locale=self._locale)
         except Exception:

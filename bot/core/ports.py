@@ -142,6 +142,52 @@ class ButtonStore(Protocol):
 
     async def get(self, job_id: int, index: int) -> StoredButton | None: ...
 
+    async def claim_press(self, job_id: int, index: int, *, at: float, window: float) -> bool:
+        """Record a press of the button at `at`; False (nothing changed) if it was pressed
+        less than `window` seconds before, by this process or any other."""
+        ...
+
+
+class LeaseStore(Protocol):
+    """Which process follows each in-flight job (PENDING, WAITING, IN_PROGRESS): a lease of
+    `seconds` held by `owner`, this process's random id. Recording, reopening, submitting
+    and finishing a job lease it to the process doing it (JobStore); the tracker renews
+    them, takes over those whose holder died, and releases them all at a clean stop."""
+
+    @property
+    def owner(self) -> str: ...
+
+    @property
+    def seconds(self) -> float: ...
+
+    @property
+    def shared(self) -> bool:
+        """Several processes may use the database at once (PostgreSQL; SQLite: one)."""
+        ...
+
+    async def claim(self, *, limit: int) -> list[Job]:
+        """Up to `limit` in-flight jobs no live lease holds, now leased to this process;
+        jobs another process is claiming at the same moment are skipped, never waited for."""
+        ...
+
+    async def claim_unshown(self, *, since: float, limit: int) -> list[Job]:
+        """`JobStore.list_unshown_finals`, only those no live lease holds (the process that
+        wrote them is gone), now leased to this process to deliver."""
+        ...
+
+    async def renew(self) -> dict[int, JobStatus]:
+        """All this process's in-flight leases run `seconds` from now, in one statement:
+        the ids and statuses of the jobs it holds."""
+        ...
+
+    async def mine(self, job_ids: Collection[int]) -> set[int]:
+        """Which of these jobs this process holds a live lease on."""
+        ...
+
+    async def release(self) -> int:
+        """End every lease of this process now (a clean stop); how many there were."""
+        ...
+
 
 class PreferenceStore(Protocol):
     async def get(self, user_id: int) -> UserPreferences | None: ...
@@ -189,6 +235,10 @@ class MetaStore(Protocol):
     async def get(self, key: str) -> str | None: ...
 
     async def put(self, key: str, value: str) -> None: ...
+
+    async def replace(self, key: str, expected: str, value: str) -> bool:
+        """Store `value` if the key holds `expected` now; False (nothing changed) if not."""
+        ...
 
 
 class LedgerStore(Protocol):
@@ -307,6 +357,9 @@ class Stores(Protocol):
 
     @property
     def buttons(self) -> ButtonStore: ...
+
+    @property
+    def leases(self) -> LeaseStore: ...
 
     @property
     def meta(self) -> MetaStore: ...

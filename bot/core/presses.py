@@ -60,7 +60,7 @@ class ButtonPresses:
         buttons: ButtonStore,
         *,
         limits: JobLimits,
-        monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._service = service
         self._starter = starter
@@ -68,8 +68,7 @@ class ButtonPresses:
         self._jobs = jobs
         self._buttons = buttons
         self._limits = limits
-        self._monotonic = monotonic
-        self._recent_presses: dict[tuple[int, int], float] = {}
+        self._clock = clock  # wall time: the presses are compared across processes
 
     async def resolve_press(self, job_id: int, index: int, user_id: int) -> Press:
         """Look a button up and check who may press it; no side effects."""
@@ -123,7 +122,7 @@ class ButtonPresses:
         `claim=False` when the caller already claimed the press (before answering Discord)."""
         press = await self.resolve_press(job_id, index, origin.user_id)
         if claim:
-            self.claim(job_id, index)
+            await self.claim(job_id, index)
         route = press.meaning.route
         parent = press.parent
         mode, bot_type = _mode_of(parent), _bot_type_of(parent)
@@ -300,17 +299,12 @@ class ButtonPresses:
 
     # ---------------------------------------------------------------- plumbing
 
-    def claim(self, job_id: int, index: int) -> None:
-        """Refuse a second press of the same button inside the double-click window."""
-        now = self._monotonic()
-        key = (job_id, index)
-        last = self._recent_presses.get(key)
-        if last is not None and now - last < DOUBLE_CLICK_WINDOW:
+    async def claim(self, job_id: int, index: int) -> None:
+        """Refuse a second press of the same button inside the double-click window, in
+        the database: the second press may reach another process."""
+        at = self._clock()
+        if not await self._buttons.claim_press(job_id, index, at=at, window=DOUBLE_CLICK_WINDOW):
             raise RequestRejectedError(Rejection.ALREADY_PRESSED)
-        self._recent_presses[key] = now
-        if len(self._recent_presses) > 1000:  # keep the map small on busy bots
-            cutoff = now - DOUBLE_CLICK_WINDOW
-            self._recent_presses = {k: t for k, t in self._recent_presses.items() if t >= cutoff}
 
 
 def _mode_of(job: Job) -> SpeedMode | None:

@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from bot.core.events import Cause, JobEvent
+from bot.core.lease_keeper import LeaseKeeper
 from bot.core.lifecycle import JobLifecycle
 from bot.core.mj.client import LIST_CHUNK_SIZE, MJClient
 from bot.core.mj.errors import (
@@ -44,7 +45,7 @@ from bot.core.mj.errors import (
 from bot.core.mj.schemas import Task, TaskStatus
 from bot.core.models import Job, JobStatus, ResultButton, TaskUpdate
 from bot.core.poll_backoff import PollBackoff, is_refusal
-from bot.core.ports import JobStore
+from bot.core.ports import JobStore, LeaseStore
 from bot.core.push import PUSHED_POLL_SECONDS, moves_back
 from bot.core.queued import QUEUE_SECONDS, QueueWatch
 from bot.core.recovery import SubmitRecovery
@@ -103,12 +104,16 @@ class Tracker:
         queued_poll_interval: float | None = None,
         max_backoff: float = MAX_BACKOFF_SECONDS,
         recovery: SubmitRecovery | None = None,
+        leases: LeaseStore | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
         self._jobs = jobs
         self._lifecycle = lifecycle
         self._recovery = recovery  # PENDING jobs are looked up by state before giving up
+        # Only the jobs this process holds a lease on are followed (bot/core/lease_keeper.py).
+        self._keeper = LeaseKeeper(leases, jobs, every=poll_interval) if leases else None
+        self._keeper_task: asyncio.Task[None] | None = None
         self._poll_interval = poll_interval
         self._deadline = deadline_seconds
         self._clock = clock
@@ -150,35 +155,54 @@ class Tracker:
         """Resume unfinished jobs from storage, then poll in the background."""
         await self.resume()
         self._loop_task = asyncio.create_task(self._run(), name="mj-tracker")
+        if self._keeper is not None:
+            self._keeper_task = asyncio.create_task(self._keeper.keep(self), name="mj-leases")
 
-    async def stop(self) -> None:
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
-            self._loop_task = None
+    async def stop(self, *, release: bool = True) -> None:
+        """Stop polling and renewing; `release` hands every lease back at once (a clean
+        stop); without it they run out, as after a crash (tests)."""
+        for task in (self._loop_task, self._keeper_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._loop_task = self._keeper_task = None
+        if release and self._keeper is not None:
+            await self._keeper.release()
 
     async def resume(self) -> list[Job]:
-        # A PENDING job's submit may or may not have reached the aggregator: its task is
-        # looked up by the state the submit carried. Not found: interrupted (refunded);
-        # the aggregator failing to answer: it waits for the sweep at its deadline.
-        interrupted = await self._jobs.list_by_status([JobStatus.PENDING])
-        recovered: list[Job] = []
-        if self._recovery is not None and interrupted:
-            found = await self._recovery.recover(interrupted)
-            recovered, interrupted = found.recovered, found.missing
-        await self._lifecycle.interrupt(interrupted)
-        resumed = await self._jobs.list_by_status([JobStatus.WAITING, JobStatus.IN_PROGRESS])
+        # Shared (PostgreSQL): only the jobs of processes that are gone, by their leases.
+        if self._keeper is not None:
+            pending, resumed = await self._keeper.claim(everything=True)
+        else:
+            pending = await self._jobs.list_by_status([JobStatus.PENDING])
+            resumed = await self._jobs.list_by_status([JobStatus.WAITING, JobStatus.IN_PROGRESS])
+        recovered, interrupted = await self._unanswered(pending)
         for job in resumed:
             self.track(job)
+        if self._keeper is not None:
+            await self._keeper.renew(self)
         await self.sweep_stale()
         log.info(
             "tracker resumed %d jobs (%d found by state), %d interrupted",
-            len(resumed),
+            len(resumed) + len(recovered),
             len(recovered),
             len(interrupted),
         )
         return resumed
+
+    async def _unanswered(self, pending: list[Job]) -> tuple[list[Job], list[Job]]:
+        """PENDING jobs nobody is submitting any more: their submit may or may not have
+        reached the aggregator, so the task is looked up by the state the submit carried.
+        Found: followed (recovered); not found: interrupted (refunded); the aggregator
+        failing to answer: left for the sweep at the job's deadline."""
+        recovered: list[Job] = []
+        interrupted = pending
+        if self._recovery is not None and pending:
+            found = await self._recovery.recover(pending)
+            recovered, interrupted = found.recovered, found.missing
+        await self._lifecycle.interrupt(interrupted)
+        return recovered, interrupted
 
     async def on_job_event(self, event: JobEvent) -> None:
         """Lifecycle listener: follow every job the aggregator accepted."""
@@ -190,6 +214,29 @@ class Tracker:
             raise ValueError(f"job {job.id} has no task id to track")
         self._tracked.setdefault(job.task_id, {})[job.id] = job
         self._wake.set()
+
+    def untrack(self, job_id: int) -> None:
+        """Stop following a job (another process holds it now)."""
+        for task_id, jobs in list(self._tracked.items()):
+            if jobs.pop(job_id, None) is not None and not jobs:
+                del self._tracked[task_id]
+
+    def followed(self) -> set[int]:
+        return {job_id for jobs in self._tracked.values() for job_id in jobs}
+
+    async def take_over(self) -> int:
+        """Jobs whose process is gone (their lease ran out): followed from now, or, for a
+        submit never answered, interrupted as at a start. How many were taken."""
+        if self._keeper is None or not self._keeper.shared:
+            return 0  # one process: it took everything at start
+        pending, running = await self._keeper.claim()
+        if pending:
+            await self._unanswered(pending)
+        for job in running:
+            self.track(job)
+        if pending or running:
+            log.info("took over %d jobs of a process that is gone", len(pending + running))
+        return len(pending) + len(running)
 
     @property
     def running(self) -> bool:
@@ -228,15 +275,19 @@ class Tracker:
         return done + (await self._lifecycle.unconfirmed(pending) if pending else [])
 
     async def _run(self) -> None:
+        shared = self._keeper is not None and self._keeper.shared
+        # Shared: even with nothing to follow, look for jobs to take over every poll.
+        idle_wait = self._poll_interval if shared else SWEEP_SECONDS
         while True:
             self.last_tick_at = time.monotonic()
             if not self._tracked:
                 self._wake.clear()
                 self.idle = True
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), SWEEP_SECONDS)
+                    await asyncio.wait_for(self._wake.wait(), idle_wait)
                 self.idle, self.last_tick_at = False, time.monotonic()
             try:
+                await self.take_over()
                 if self._clock() - self._last_sweep >= SWEEP_SECONDS:
                     await self.sweep_stale()
                 await self.tick()
@@ -252,6 +303,8 @@ class Tracker:
         task_ids = list(self._tracked)
         if not task_ids:
             return
+        if self._keeper_task is not None and self._keeper is not None and not self._keeper.current:
+            return  # leases not renewed lately: another process may be following these
         try:
             if self._backoff.waiting:
                 return  # the aggregator asked us to wait (429) or is failing (5xx)
@@ -305,7 +358,7 @@ class Tracker:
         what the aggregator itself answers for the task: whoever learnt a hook's URL can
         push anything, but cannot finish a job with an image of their own choosing."""
         if task.id not in self._tracked:
-            return False
+            return await self._apply_elsewhere(task)
         self._pushed.setdefault(task.id, self._clock())
         if not task_update(task).status.is_tracked:
             confirmed = await self._confirm(task.id)
@@ -314,6 +367,26 @@ class Tracker:
             task = confirmed
         async with self._applying:
             await self._apply([task], {})
+        return True
+
+    async def _apply_elsewhere(self, task: Task) -> bool:
+        """Shared: a push for a task another process follows. A push that would end
+        tracking is confirmed and written here (the final write is conditional: once,
+        whoever is first; the follower then finds the job finished and drops it).
+        Progress is left to the follower's own polls."""
+        if self._keeper is None or not self._keeper.shared or task_update(task).status.is_tracked:
+            return False
+        job = await self._jobs.by_task_id(task.id)
+        if job is None or not job.status.is_tracked:
+            return False  # finished, waiting for input, or not submitted yet
+        confirmed = await self._confirm(task.id)
+        if confirmed is None or confirmed.id != task.id:
+            return True  # the aggregator did not answer: the follower will poll it
+        update = task_update(confirmed)
+        if update.status.is_tracked or moves_back(job, update):
+            return True
+        async with self._applying:
+            await self._lifecycle.apply_task_updates([(job, update)])
         return True
 
     async def _confirm(self, task_id: str) -> Task | None:

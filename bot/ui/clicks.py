@@ -93,7 +93,7 @@ class ClickHandler:
             await interaction.response.send_modal(modal)
         else:
             # Claim before answering, so a double click is refused privately at once.
-            self._presses.claim(job_id, index)
+            await self._presses.claim(job_id, index)
             await self._flow.run(
                 interaction,
                 lambda ctx: self._presses.press(

@@ -5,6 +5,13 @@ row when the edit is sent, so an edit can never show an older state than the las
 At most one edit per interval per job, only when what the user sees changed; a final
 state (result, failure, waiting for input) goes out at once, is retried, and is recorded
 as shown so that a restart re-sends any the bot did not manage to deliver.
+
+With several processes (bot/core/storage/leases.py) a job's progress is edited only by the
+process following it (its tracker makes those changes), a final state by the process that
+wrote it; one that finds, after a progress edit, that the job was finished meanwhile (by a
+Cancel press elsewhere, say) sends the final state again, so a late progress edit never
+stays on top. Moves to DMs and the re-sending of undelivered final states are done by the
+job's lease holder only, so no message is sent twice.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from bot.core.media import sniff_video_mime
 from bot.core.mj.errors import MJError
 from bot.core.models import Job, JobStatus
 from bot.core.payload import MAX_CONTENT, MessagePayload, clip
-from bot.core.ports import ButtonStore, JobStore
+from bot.core.ports import ButtonStore, JobStore, LeaseStore
 from bot.core.render import render
 from bot.ui.delivery import DeliveryFailedError, MessageDelivery
 
@@ -42,6 +49,11 @@ _SHOWN_CAUSES = frozenset(
 HANDOVER_LEAD_SECONDS = 120.0  # a private job moves to DMs this long before its token fails
 HANDOVER_SWEEP_SECONDS = 30.0
 MARKED_MEMORY = 10_000
+UNSHOWN_BATCH = 1000  # undelivered final states taken at once
+# Shared: a dead process's undelivered final states are sent by another within this many
+# leases of being written; one that cannot be delivered at all (a deleted channel) is
+# not tried again and again all day, only at the next start.
+ORPHAN_LEASES = 5
 
 
 @dataclass
@@ -73,7 +85,9 @@ class Publisher:
         clock: Callable[[], float] = time.monotonic,  # for the edit interval
         now: Callable[[], float] = time.time,  # for what "recent" means at start
         on_edit: Callable[[float], None] | None = None,  # each delivered edit's seconds
+        leases: LeaseStore | None = None,  # several processes: who moves and re-sends what
     ) -> None:
+        self._leases = leases
         self._delivery = delivery
         self._jobs = jobs
         self._buttons = buttons
@@ -127,6 +141,14 @@ class Publisher:
 
     # ---------------------------------------------------------------- private jobs
 
+    @property
+    def _sweep_every(self) -> float:
+        """Shared: once a lease's time, so a dead process's undelivered final states are
+        sent within a lease or two of its death."""
+        if self._leases is not None and self._leases.shared:
+            return min(self._handover_every, self._leases.seconds)
+        return self._handover_every
+
     def start(self) -> None:
         """Watch private jobs whose token is about to expire (they move to DMs)."""
         if self._sweeper is None or self._sweeper.done():
@@ -138,7 +160,12 @@ class Publisher:
                 await self.hand_over_expiring()
             except Exception:
                 log.exception("moving private jobs to DMs failed; trying again later")
-            await asyncio.sleep(self._handover_every)
+            if self._leases is not None and self._leases.shared:
+                try:  # final states a process that died did not deliver, lately
+                    await self.republish_unshown(within=ORPHAN_LEASES * self._leases.seconds)
+                except Exception:
+                    log.exception("re-sending undelivered final states failed")
+            await asyncio.sleep(self._sweep_every)
 
     async def hand_over_expiring(self) -> int:
         """Move every unfinished job the bot token cannot reach (private, or token-only:
@@ -146,6 +173,9 @@ class Publisher:
         user's DMs, while the token still lets the message say where it went."""
         lead = self._delivery.token_margin + HANDOVER_LEAD_SECONDS
         jobs = await self._jobs.list_expiring_private(before=self._now() + lead)
+        if self._leases is not None:  # each by the process that holds it, once
+            mine = await self._leases.mine([job.id for job in jobs])
+            jobs = [job for job in jobs if job.id in mine]
         for job in jobs:
             try:
                 await self._hand_over(job.id)
@@ -196,9 +226,15 @@ class Publisher:
         if slot is not None:
             await slot.first_sent.wait()
 
-    async def republish_unshown(self) -> int:
-        """At start-up: send the final states a previous run did not deliver."""
-        jobs = await self._jobs.list_unshown_finals(since=self._now() - UNSHOWN_WINDOW_SECONDS)
+    async def republish_unshown(self, *, within: float = UNSHOWN_WINDOW_SECONDS) -> int:
+        """At start-up: send the final states of the last `within` seconds a previous run
+        did not deliver (with leases: only those whose writer's lease ran out, now this
+        process's to deliver)."""
+        since = self._now() - within
+        if self._leases is not None:
+            jobs = await self._leases.claim_unshown(since=since, limit=UNSHOWN_BATCH)
+        else:
+            jobs = await self._jobs.list_unshown_finals(since=since)
         for job in jobs:
             self._slots.setdefault(job.id, _Slot()).read_back = True
             self.publish(job)
@@ -248,8 +284,17 @@ class Publisher:
             slot.shown = payload
             if payload.final:
                 await self._jobs.mark_shown(job.id, job.status)
+            elif await self._settled_meanwhile(job):
+                slot.dirty = slot.urgent = True  # this edit may have overtaken the final one
         slot.last_sent = self._clock()
         slot.first_sent.set()
+
+    async def _settled_meanwhile(self, sent: Job) -> bool:
+        """Whether the job was settled (by another process) while its progress was sent."""
+        if self._leases is None or not self._leases.shared:
+            return False  # one process: its own final edit waits for this one (the lock)
+        now = await self._jobs.get(sent.id)
+        return now is not None and now.status.is_settled and now.status is not sent.status
 
     async def _send(self, job: Job, payload: MessagePayload, attempts: int) -> bool:
         image = await self.result_image(job, payload)

@@ -44,7 +44,7 @@ class GatewayState:
         self.connected = False
         self.since: float | None = None  # when it last went up or down
 
-    def attach(self, bot: commands.Bot) -> None:
+    def attach(self, bot: commands.bot.BotBase) -> None:
         for event in ("on_connect", "on_ready", "on_resumed"):
             bot.add_listener(self._up, event)
         bot.add_listener(self._down, "on_disconnect")

@@ -83,7 +83,8 @@ def test_the_image_is_multi_stage_slim_unprivileged_and_runs_the_bot() -> None:
 
 def test_compose_reads_env_and_keeps_the_database_on_a_named_volume() -> None:
     spec = compose()
-    (service,) = spec["services"].values()
+    # `docker compose up` without a profile: the one process on SQLite.
+    (service,) = [s for s in spec["services"].values() if not s.get("profiles")]
     assert service["env_file"] == ".env"
     assert service["environment"]["DATABASE_PATH"] == "/app/data/bot.db"
     (mount,) = service["volumes"]
@@ -91,6 +92,28 @@ def test_compose_reads_env_and_keeps_the_database_on_a_named_volume() -> None:
     assert target == "/app/data" and name in spec["volumes"]
     assert service["restart"] == "unless-stopped"
     assert "command" not in service  # the image's CMD: python -m bot
+
+
+def test_the_shared_profile_is_postgresql_and_two_processes_one_shard_each() -> None:
+    spec = compose()
+    shared = {n: s for n, s in spec["services"].items() if "shared" in s.get("profiles", [])}
+    assert set(shared) == {"postgres", "bot-shard-0", "bot-shard-1"}
+    database = shared["postgres"]
+    assert database["image"].startswith("postgres:")
+    (mount,) = database["volumes"]
+    assert mount.split(":")[0] in spec["volumes"]  # the data outlives the container
+    assert "pg_isready" in " ".join(database["healthcheck"]["test"])
+    urls = set()
+    for number in (0, 1):
+        bot = shared[f"bot-shard-{number}"]
+        env = bot["environment"]
+        assert (env["SHARD_COUNT"], env["SHARD_IDS"]) == ("2", str(number))
+        assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert bot["env_file"] == ".env" and bot["restart"] == "unless-stopped"
+        assert "command" not in bot  # the image's CMD: python -m bot
+        urls.add(env["DATABASE_URL"])
+    (url,) = urls  # one database for both
+    assert url.startswith("postgresql://bot:") and url.endswith("@postgres:5432/bot")
 
 
 def test_dockerignore_keeps_secrets_out_and_what_the_build_copies_in() -> None:

@@ -41,7 +41,7 @@ class Services:
             limits=JobLimits(max_image_bytes=100_000, owner_only_buttons=owner_only),
             poll_interval=0.01,
             deadline_seconds=3600,
-            monotonic=self.press_clock,
+            press_clock=self.press_clock,
         )
         self.tracker = core.tracker
         self.service = core.jobs

@@ -14,6 +14,8 @@ from bot.core.storage.buttons import SqlButtonStore
 from bot.core.storage.editor_links import SqlEditorLinkStore
 from bot.core.storage.engine import Scope, StorageConfigError, create_engine, database_url
 from bot.core.storage.jobs import SqlJobStore
+from bot.core.storage.lease_terms import LEASE_SECONDS, LeaseTerms
+from bot.core.storage.leases import SqlLeaseStore
 from bot.core.storage.ledger import SqlLedgerStore
 from bot.core.storage.meta import SqlMetaStore
 from bot.core.storage.migrate import DatabaseTooNewError, head_revision, migrate
@@ -26,8 +28,9 @@ from bot.core.storage.translations import SqlTranslationStore
 class SqlStores:
     """The stores, all running their statements in one scope."""
 
-    def __init__(self, scope: Scope) -> None:
-        self.jobs = SqlJobStore(scope)
+    def __init__(self, scope: Scope, terms: LeaseTerms) -> None:
+        self.jobs = SqlJobStore(scope, terms)
+        self.leases = SqlLeaseStore(scope, terms)
         self.buttons = SqlButtonStore(scope)
         self.meta = SqlMetaStore(scope)
         self.ledger = SqlLedgerStore(scope)
@@ -39,10 +42,11 @@ class SqlStores:
 
 
 class SqlStorage(SqlStores):
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, terms: LeaseTerms | None = None) -> None:
         lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self._scope = Scope(engine, lock)
-        super().__init__(self._scope)
+        self._terms = terms or LeaseTerms()  # one process: one owner of its leases
+        super().__init__(self._scope, self._terms)
         self.engine = engine
 
     @property
@@ -52,7 +56,7 @@ class SqlStorage(SqlStores):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlStores]:
         async with self._scope.begin() as conn:
-            yield SqlStores(self._scope.bound(conn))
+            yield SqlStores(self._scope.bound(conn), self._terms)
 
     async def migrate(self) -> str:
         return await migrate(self._scope)
@@ -62,10 +66,16 @@ class SqlStorage(SqlStores):
 
 
 async def open_storage(
-    *, path: Path | str | None = None, url: str | None = None, run_migrations: bool = True
+    *,
+    path: Path | str | None = None,
+    url: str | None = None,
+    run_migrations: bool = True,
+    lease_seconds: float = LEASE_SECONDS,
 ) -> SqlStorage:
-    """Open (and by default migrate) PostgreSQL when `url` is given, else SQLite at `path`."""
-    storage = SqlStorage(create_engine(database_url(path=path, url=url)))
+    """Open (and by default migrate) PostgreSQL when `url` is given, else SQLite at `path`.
+    Each storage opened is one process as far as leases go: a new random owner id."""
+    terms = LeaseTerms(seconds=lease_seconds)
+    storage = SqlStorage(create_engine(database_url(path=path, url=url)), terms)
     if run_migrations:
         try:
             await storage.migrate()
@@ -76,7 +86,9 @@ async def open_storage(
 
 
 __all__ = [
+    "LEASE_SECONDS",
     "DatabaseTooNewError",
+    "LeaseTerms",
     "SqlStorage",
     "SqlStores",
     "StorageConfigError",

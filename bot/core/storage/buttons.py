@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import RowMapping, delete, insert, select
+from sqlalchemy import RowMapping, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.models import ResultButton, StoredButton
@@ -51,6 +51,21 @@ class SqlButtonStore:
         async with self._scope.read() as conn:
             row = (await conn.execute(query)).mappings().first()
         return _button(row) if row else None
+
+    async def claim_press(self, job_id: int, index: int, *, at: float, window: float) -> bool:
+        """One conditional UPDATE, so that of two processes handling presses of the same
+        button at once only one goes on."""
+        statement = (
+            update(job_buttons)
+            .where(
+                job_buttons.c.job_id == job_id,
+                job_buttons.c.idx == index,
+                or_(job_buttons.c.claimed_at.is_(None), job_buttons.c.claimed_at <= at - window),
+            )
+            .values(claimed_at=at)
+        )
+        async with self._scope.write() as conn:
+            return (await conn.execute(statement)).rowcount == 1
 
 
 _COLUMNS = ("job_id", "idx", "custom_id", "label", "emoji", "style")

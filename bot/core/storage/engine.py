@@ -55,6 +55,16 @@ def database_url(*, path: Path | str | None = None, url: str | None = None) -> U
     return URL.create("sqlite+aiosqlite", database=str(path))
 
 
+def database_place(url: str) -> str:
+    """host:port/database of a PostgreSQL URL, never the user or the password."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # the message would quote the URL
+        return "unparsable"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.host or 'localhost'}{port}/{parsed.database or ''}"
+
+
 def create_engine(url: URL) -> AsyncEngine:
     # hide_parameters: a database error's text must never carry a token or a prompt.
     if url.get_backend_name() != "sqlite":

@@ -29,6 +29,7 @@ from bot.core.models import (
     Progress,
 )
 from bot.core.storage.engine import Scope
+from bot.core.storage.lease_terms import LeaseTerms, held_values
 from bot.core.storage.schema import job_inputs, jobs
 
 # A job's message the bot token cannot reach (MessageRef.token_only), in its options: the
@@ -42,8 +43,12 @@ _T = TypeVar("_T")
 
 
 class SqlJobStore:
-    def __init__(self, scope: Scope) -> None:
+    """Recording, reopening or submitting a job, and writing its final state, lease it to
+    this process (bot/core/storage/leases.py): the one that does it follows or delivers it."""
+
+    def __init__(self, scope: Scope, terms: LeaseTerms | None = None) -> None:
         self._scope = scope
+        self._terms = terms or LeaseTerms()
 
     async def create(self, new: NewJob, *, at: float) -> Job:
         origin = new.origin
@@ -63,6 +68,7 @@ class SqlJobStore:
             "created_at": at,
             "updated_at": at,
             **_message_columns(origin.message),
+            **self._held(),
         }
         async with self._scope.write() as conn:
             result = await conn.execute(insert(jobs).values(**values))
@@ -140,6 +146,7 @@ class SqlJobStore:
         }
         if final_prompt:
             values["final_prompt"] = final_prompt
+        values.update(self._held())
         return await self._update(job_id, values, only_if=[JobStatus.PENDING])
 
     async def record_progress(self, changes: Sequence[Progress], *, at: float) -> set[int]:
@@ -203,6 +210,7 @@ class SqlJobStore:
             "fail_reason": fail_reason,
             "finished_at": at,
             "updated_at": at,
+            **self._held(),
         }
         allowed = expected or [s for s in JobStatus if not s.is_terminal]
         statement = (
@@ -258,6 +266,7 @@ class SqlJobStore:
                     fail_reason=bindparam("b_fail_reason"),
                     finished_at=at,
                     updated_at=at,
+                    **self._held(),
                 )
             )
             rows = [
@@ -284,6 +293,7 @@ class SqlJobStore:
 
     async def reopen(self, job_id: int, *, prompt: str, at: float) -> bool:
         values = {"status": JobStatus.PENDING.value, "prompt": prompt, "updated_at": at}
+        values.update(self._held())  # whoever answers submits it
         return await self._update(job_id, values, only_if=[JobStatus.MODAL])
 
     async def move_message(self, job_id: int, message: MessageRef, *, at: float) -> None:
@@ -354,6 +364,9 @@ class SqlJobStore:
         async with self._scope.read() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [_job(row) for row in rows]
+
+    def _held(self) -> dict[str, Any]:
+        return held_values(self._scope, self._terms)
 
     async def _update(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.core.storage.engine import Scope
 from bot.core.storage.schema import bot_meta
@@ -33,3 +33,14 @@ class SqlMetaStore:
             await conn.execute(statement.on_conflict_do_nothing(index_elements=[bot_meta.c.key]))
             kept = await conn.execute(select(bot_meta.c.value).where(bot_meta.c.key == key))
             return str(kept.scalar_one())
+
+    async def replace(self, key: str, expected: str, value: str) -> bool:
+        """Set `value` only if the key holds `expected` now: of two processes doing the
+        same thing at once (the daily summary), one goes on."""
+        statement = (
+            update(bot_meta)
+            .where(bot_meta.c.key == key, bot_meta.c.value == expected)
+            .values(value=value)
+        )
+        async with self._scope.write() as conn:
+            return (await conn.execute(statement)).rowcount == 1

@@ -54,6 +54,10 @@ jobs = Table(
     Column("finished_at", Double),
     Column("message_ephemeral", Boolean, nullable=False, server_default=false()),
     Column("push_secret_hash", Text),
+    # Which process follows the job while it is in flight, and until when (PostgreSQL's
+    # clock on PostgreSQL): bot/core/storage/leases.py.
+    Column("lease_owner", Text),
+    Column("lease_expires_at", Double),
     sqlite_autoincrement=True,
 )
 
@@ -66,6 +70,7 @@ job_buttons = Table(
     Column("label", Text, nullable=False, server_default=""),
     Column("emoji", Text, nullable=False, server_default=""),
     Column("style", Integer, nullable=False, server_default="2"),
+    Column("claimed_at", Double),  # the last press that started something (double clicks)
 )
 
 job_inputs = Table(
