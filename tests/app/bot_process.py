@@ -49,11 +49,11 @@ def bot_env(*, discord_api: str | None = None, **settings: str) -> dict[str, str
     return env
 
 
-async def run_bot(
+async def spawn(
     cwd: Path, *args: str, discord_api: str | None = None, **settings: str
-) -> Finished:
-    """Run it to its end (at most RUN_SECONDS); `settings` are the bot's environment."""
-    process = await asyncio.create_subprocess_exec(
+) -> asyncio.subprocess.Process:
+    """`python -m bot *args` in `cwd` with the bot's environment, its output piped."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
@@ -64,6 +64,13 @@ async def run_bot(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def run_bot(
+    cwd: Path, *args: str, discord_api: str | None = None, **settings: str
+) -> Finished:
+    """Run it to its end (at most RUN_SECONDS); `settings` are the bot's environment."""
+    process = await spawn(cwd, *args, discord_api=discord_api, **settings)
     try:
         async with asyncio.timeout(RUN_SECONDS):
             out, err = await process.communicate()
@@ -92,18 +99,7 @@ class BotProcess:
     async def start(
         cls, cwd: Path, *args: str, discord_api: str | None = None, **settings: str
     ) -> BotProcess:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            *args,
-            cwd=cwd,
-            env=bot_env(discord_api=discord_api, **settings),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        return cls(process)
+        return cls(await spawn(cwd, *args, discord_api=discord_api, **settings))
 
     async def _read(self, stream: asyncio.StreamReader) -> None:
         while line := await stream.readline():
