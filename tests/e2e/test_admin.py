@@ -14,7 +14,7 @@ from bot.core.limits import LimitSetting
 from bot.core.models import LedgerReason
 from tests.e2e.harness import Harness, harness
 from tests.e2e.test_account import ADMIN, me, private_reply
-from tests.fakes import FakeInteraction, FakeMessage
+from tests.fakes import FakeMessage
 from tests.fakes.payloads import MEMBER_PERMISSIONS
 
 MANAGER = 616_161
@@ -43,19 +43,6 @@ async def available(h: Harness, user_id: int | None = None) -> int:
     text = private_reply(h, await h.command("balance", {}, user_id=user_id))
     (amount,) = re.findall(r"Available: \*\*(\d+)\*\*", text)
     return int(amount)
-
-
-async def private_refusal(h: Harness, inter: FakeInteraction) -> str:
-    """A refused job: said privately, its public placeholder removed (after the refusal)."""
-
-    def told_and_removed() -> bool:
-        original = h.fake.original_response(inter.token)
-        return bool(inter.followup_ids) and (original is None or original.deleted)
-
-    await h.wait(told_and_removed, "the private refusal")
-    refusal = h.fake.message(inter.followup_ids[-1])
-    assert refusal.ephemeral
-    return refusal.content
 
 
 async def test_mjadmin_is_one_guild_only_group_for_server_managers(h: Harness) -> None:
@@ -123,7 +110,7 @@ async def test_a_banned_user_cannot_imagine_until_unbanned(h: Harness) -> None:
     assert f"<@{user}> is banned" in await admin(h, "ban", {"user": user})
     assert "already banned" in await admin(h, "ban", {"user": user})
     refused = await h.command("imagine", {"prompt": "a banned fox"})
-    assert await private_refusal(h, refused) == "You are not allowed to use this bot."
+    assert await h.refusal(refused) == "You are not allowed to use this bot."
     assert h.sim.count("submit/imagine") == 0 and await h.jobs() == []
 
     assert "no longer banned" in await admin(h, "unban", {"user": user})
@@ -153,7 +140,7 @@ async def test_limits_show_their_source_and_a_server_limit_applies_there_only(
     first = await h.command("imagine", {"prompt": "the only one today"})
     await h.wait_final(first.token)
     second = await h.command("imagine", {"prompt": "one too many"})
-    assert "You reached today's limit of 1 jobs" in await private_refusal(h, second)
+    assert "You reached today's limit of 1 jobs" in await h.refusal(second)
     assert h.sim.count("submit/imagine") == 1
     assert "Jobs today: **1** of 1" in private_reply(h, await h.command("balance", {}))
 
@@ -167,7 +154,7 @@ async def test_a_channel_limit_is_shown_and_applies(h: Harness) -> None:
     text = await admin(h, "limits", {"setting": "allowed_channel_ids", "value": str(studio)})
     assert f"`allowed_channel_ids` = <#{studio}> · this server" in text
     elsewhere = await h.command("imagine", {"prompt": "in general"})
-    assert "cannot be started in this channel" in await private_refusal(h, elsewhere)
+    assert "cannot be started in this channel" in await h.refusal(elsewhere)
     inside = await h.command("imagine", {"prompt": "in the studio"}, channel_id=studio)
     assert (await h.wait_final(inside.token)).buttons()
     assert h.sim.count("submit/imagine") == 1

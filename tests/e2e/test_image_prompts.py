@@ -11,7 +11,6 @@ import httpx
 
 from bot.sim.png import encode_png
 from tests.e2e.harness import Harness, harness
-from tests.e2e.test_limits_and_credits import private_refusal
 
 USER = 6001
 COLOURS = [(200, 40, 40), (40, 200, 40), (40, 40, 200), (200, 200, 40), (40, 200, 200)]
@@ -91,7 +90,7 @@ async def test_without_uploads_a_style_reference_is_refused_and_nothing_is_charg
         h.sim.faults.uploads_unsupported = True
         refs = {"sref": hosted(h, "style.png", STYLE)}
         inter = await h.command("imagine", {"prompt": "styled"}, attachments=refs, user_id=USER)
-        assert "style or character references" in await private_refusal(h, inter)
+        assert "style or character references" in await h.refusal(inter)
         zh = await h.command(
             "imagine",
             {"prompt": "角色"},
@@ -99,7 +98,7 @@ async def test_without_uploads_a_style_reference_is_refused_and_nothing_is_charg
             user_id=USER,
             locale="zh-CN",
         )
-        assert "不支持风格参考或角色参考" in await private_refusal(h, zh)
+        assert "不支持风格参考或角色参考" in await h.refusal(zh)
         assert h.sim.count("submit/imagine") == 0 and await h.jobs() == []
         wallet = await h.storage.ledger.wallet(USER)
         assert wallet is not None and (wallet.available, wallet.reserved) == (3, 0)
@@ -138,7 +137,7 @@ async def test_an_attachment_that_is_no_picture_is_refused_by_its_option_name(
         "image3": h.fake.host_attachment("notes.png", b"%PDF-1.7 not a picture", "image/png"),
     }
     inter = await h.command("imagine", {"prompt": "mixed"}, attachments=images)
-    assert "`image3` is not a PNG" in await private_refusal(h, inter)
+    assert "`image3` is not a PNG" in await h.refusal(inter)
     assert h.sim.count("submit/imagine") == 0 and h.sim.count("submit/upload-discord-images") == 0
 
 

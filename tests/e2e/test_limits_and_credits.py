@@ -7,23 +7,10 @@ from pathlib import Path
 
 from bot.core.models import JobStatus
 from bot.sim.png import encode_png
-from tests.e2e.harness import Harness, harness
-from tests.fakes import FakeInteraction
+from tests.e2e.harness import harness
 
 OWNER, STRANGER = 5001, 5002
 PNG = encode_png(16, 16, lambda y: b"\x20\x60\xa0" * 16)
-
-
-async def private_refusal(h: Harness, inter: FakeInteraction) -> str:
-    def placeholder_gone() -> bool:
-        original = h.fake.original_response(inter.token)
-        return original is None or original.deleted
-
-    # The refusal is sent first, then the public placeholder is deleted.
-    await h.wait(lambda: inter.followup_ids and placeholder_gone(), "the private refusal")
-    refusal = h.fake.message(inter.followup_ids[-1])
-    assert refusal.ephemeral
-    return refusal.content
 
 
 async def test_a_cooldown_refusal_is_private_and_in_chinese(tmp_path: Path) -> None:
@@ -31,7 +18,7 @@ async def test_a_cooldown_refusal_is_private_and_in_chinese(tmp_path: Path) -> N
         first = await h.command("imagine", {"prompt": "first"}, user_id=OWNER)
         await h.wait_final(first.token)
         second = await h.command("imagine", {"prompt": "too soon"}, user_id=OWNER, locale="zh-CN")
-        text = await private_refusal(h, second)
+        text = await h.refusal(second)
         assert "冷却中" in text and "<t:" in text
         assert h.sim.count("submit/imagine") == 1
         assert len(await h.jobs()) == 1
@@ -41,7 +28,7 @@ async def test_a_cooldown_refusal_is_private_and_in_chinese(tmp_path: Path) -> N
 async def test_without_credits_nothing_is_submitted(tmp_path: Path) -> None:
     async with harness(tmp_path, credits_enabled=True, prices="imagine=2") as h:
         inter = await h.command("imagine", {"prompt": "no money"}, user_id=OWNER)
-        text = await private_refusal(h, inter)
+        text = await h.refusal(inter)
         assert "Not enough credits" in text and "costs 2" in text and "/redeem" in text
         assert h.sim.count("submit/imagine") == 0 and await h.jobs() == []
         assert await h.storage.ledger.totals() == {}  # nothing reserved, nothing moved
@@ -73,7 +60,7 @@ async def test_owner_pays_when_someone_else_presses(tmp_path: Path) -> None:
 async def test_only_members_with_an_allowed_role_start_jobs(tmp_path: Path) -> None:
     async with harness(tmp_path, allowed_role_ids="4242,4343") as h:
         refused = await h.command("imagine", {"prompt": "no role"}, user_id=OWNER)
-        assert "one of the roles allowed" in await private_refusal(h, refused)
+        assert "one of the roles allowed" in await h.refusal(refused)
         h.factory.member_roles[STRANGER] = [4343]
         allowed = await h.command("imagine", {"prompt": "with the role"}, user_id=STRANGER)
         assert (await h.wait_final(allowed.token)).buttons()

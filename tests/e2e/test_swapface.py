@@ -10,7 +10,6 @@ from pathlib import Path
 from bot.core.models import Job, JobKind, JobStatus
 from bot.sim.png import encode_png
 from tests.e2e.harness import Harness, harness
-from tests.e2e.test_limits_and_credits import private_refusal as refused_after_defer
 from tests.fakes import FakeInteraction, FakeMessage
 
 USER = 8101
@@ -40,16 +39,6 @@ async def delivered(h: Harness, inter: FakeInteraction) -> tuple[FakeMessage, Jo
     message = h.original(inter.token)
     (job,) = [j for j in await h.jobs() if j.message.message_id == message.id]
     return message, job
-
-
-async def private_refusal(h: Harness, inter: FakeInteraction) -> str:
-    """Refused before anything started: an ephemeral answer, or a private followup
-    where the public placeholder was deleted."""
-    if inter.callback_type == 4:
-        reply = h.original(inter.token)
-        assert reply.ephemeral
-        return reply.content
-    return await refused_after_defer(h, inter)
 
 
 async def test_swapface_delivers_the_swapped_image(h: Harness) -> None:
@@ -92,9 +81,9 @@ async def test_a_running_swap_shows_progress_and_can_be_cancelled(h: Harness) ->
 async def test_swapface_turned_off_is_refused_and_nothing_is_submitted(tmp_path: Path) -> None:
     async with harness(tmp_path, swapface_enabled=False, credits_enabled=True) as h:
         await h.storage.ledger.grant(USER, 5, admin_id=1, at=time.time())
-        english = await private_refusal(h, await swapface(h))
+        english = await h.refusal(await swapface(h))
         assert "Face swap is turned off" in english
-        chinese = await private_refusal(h, await swapface(h, locale="zh-CN"))
+        chinese = await h.refusal(await swapface(h, locale="zh-CN"))
         assert "已关闭换脸" in chinese
         assert h.sim.count("insight-face/swap") == 0 and await h.jobs() == []
         wallet = await h.storage.ledger.wallet(USER)
@@ -106,13 +95,13 @@ async def test_the_same_picture_twice_is_refused(h: Harness) -> None:
     same = await h.command(
         "swapface", {}, attachments=images(h, FACE, FACE), user_id=USER, locale="zh-CN"
     )
-    assert "同一张" in await private_refusal(h, same)
+    assert "同一张" in await h.refusal(same)
     english = await h.command("swapface", {}, attachments=images(h, FACE, FACE), user_id=USER)
-    assert "the same image" in await private_refusal(h, english)
+    assert "the same image" in await h.refusal(english)
     not_an_image = await h.command(
         "swapface", {}, attachments=images(h, FACE, b"GIF? no, text"), user_id=USER
     )
-    assert "Image 2 is not a PNG" in await private_refusal(h, not_an_image)
+    assert "Image 2 is not a PNG" in await h.refusal(not_an_image)
     assert h.sim.count("insight-face/swap") == 0 and await h.jobs() == []
 
 
@@ -153,10 +142,10 @@ async def test_swapface_follows_the_users_speed_and_the_limits(tmp_path: Path) -
         (record,) = h.sim.records("insight-face/swap")
         assert record.mode == "RELAX"  # /mj-relax/mj/insight-face/swap
         too_soon = await swapface(h)
-        assert "Cooldown: one job every 60 s" in await private_refusal(h, too_soon)
+        assert "Cooldown: one job every 60 s" in await h.refusal(too_soon)
         await h.storage.policy.ban(USER, admin_id=1, at=time.time())
         banned = await swapface(h)
-        assert "not allowed to use this bot" in await private_refusal(h, banned)
+        assert "not allowed to use this bot" in await h.refusal(banned)
         assert h.sim.count("insight-face/swap") == 1 and len(await h.jobs()) == 1
 
 
