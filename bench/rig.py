@@ -21,10 +21,11 @@ from pathlib import Path
 from subprocess import PIPE
 from typing import Any
 
+import aiohttp
 import httpx
 
 from bench.stand_in import Factory, Fake, Message, Upload, interaction_factory, running_fake_discord
-from bot.app import App, build, started
+from bot.app import App, build, freeze_heap, started
 from bot.config import Settings
 from bot.core.storage import open_storage
 
@@ -94,6 +95,24 @@ def skip_schema_checks(fake: Fake) -> None:
         return None
 
     setattr(fake, "_validate", no_validation)  # noqa: B010 - an instance override
+
+
+def record_callbacks(sent: dict[str, float]) -> aiohttp.TraceConfig:
+    """An aiohttp trace on the bot's Discord session: when the bot finished sending each
+    interaction callback (its acknowledgement), by interaction token, in `time.time()`."""
+
+    async def headers_sent(
+        session: aiohttp.ClientSession,
+        context: object,
+        params: aiohttp.TraceRequestHeadersSentParams,
+    ) -> None:
+        parts = params.url.path.rstrip("/").split("/")
+        if len(parts) >= 3 and parts[-1] == "callback" and parts[-4] == "interactions":
+            sent.setdefault(parts[-2], time.time())
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_headers_sent.append(headers_sent)
+    return trace
 
 
 QUERY_EXCLUDED = frozenset({"task/cancel", "task/image-seed"})
@@ -174,6 +193,7 @@ class Rig:
     factory: Factory
     edits: EditLog
     given: dict[str, float] = field(default_factory=dict)  # token -> time.time() handed over
+    sent: dict[str, float] = field(default_factory=dict)  # token -> time.time() ack sent
 
     def hand_over(self, payloads: list[dict[str, Any]]) -> None:
         """Give the bot these interactions the way the gateway does, all in one go."""
@@ -184,6 +204,13 @@ class Rig:
             state.parse_interaction_create(parsed)  # type: ignore[arg-type]
 
     def ack_ms(self, token: str) -> float | None:
+        """Interaction handed to the bot -> the bot sent its first callback (inside the
+        bot: the stand-in's own time to read it is Discord's, not the bot's)."""
+        if token not in self.sent or token not in self.given:
+            return None
+        return (self.sent[token] - self.given[token]) * 1000
+
+    def ack_received_ms(self, token: str) -> float | None:
         """Interaction handed to the bot -> its first callback reached the stand-in."""
         inter = self.fake.interaction(token)
         if inter.callback_at is None or token not in self.given:
@@ -236,7 +263,10 @@ async def running_rig(
         storage = await open_storage(path=config.database_path)
         stack.push_async_callback(storage.close)
         app = build(config, http, storage)
+        sent: dict[str, float] = {}
+        app.bot.http.http_trace = record_callbacks(sent)  # read when the session is made
         if before_start is not None:
             before_start(app)
         app = await stack.enter_async_context(started(app))
-        yield Rig(fake, app, interaction_factory(fake, app.bot), edits)
+        freeze_heap()  # as `python -m bot` does once started
+        yield Rig(fake, app, interaction_factory(fake, app.bot), edits, sent=sent)

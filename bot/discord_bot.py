@@ -10,8 +10,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
+from discord.utils import MISSING
 
 from bot.core.accounts import Accounts
 from bot.core.validation import Rejection, RequestRejectedError
@@ -24,6 +26,9 @@ log = logging.getLogger(__name__)
 
 OWN_CUSTOM_ID_PREFIX = "mj:"
 _SEEN_HERE = (discord.InteractionType.component, discord.InteractionType.modal_submit)
+
+
+DISCORD_CONNECTIONS = 100  # HTTP connections to Discord at once (shards' gateways included)
 
 
 class MJBot(commands.AutoShardedBot):
@@ -72,6 +77,14 @@ class MJBot(commands.AutoShardedBot):
         if self._clicks is None:
             raise RuntimeError("MJBot.mount() was not called")
         return self._clicks
+
+    async def login(self, token: str) -> None:
+        # discord.py's own connector has no limit: a burst of 1,000 commands would open
+        # 1,000 connections (TLS handshakes with Discord) at once for the acknowledgements.
+        # A bounded pool reuses connections, and requests queue for a free one.
+        if self.http.connector is MISSING:
+            self.http.connector = aiohttp.TCPConnector(limit=DISCORD_CONNECTIONS)
+        await super().login(token)
 
     async def setup_hook(self) -> None:
         # Runs again when a login is retried after failing in here (command sync).

@@ -192,6 +192,10 @@ class LeaseStore(Protocol):
 class PreferenceStore(Protocol):
     async def get(self, user_id: int) -> UserPreferences | None: ...
 
+    async def users_changed_since(self, since: float | None) -> list[int]:
+        """Ids of the users whose row was written at or after `since` (all when None)."""
+        ...
+
     async def put(
         self, preferences: UserPreferences, *, at: float, only: Collection[str] | None = None
     ) -> None:

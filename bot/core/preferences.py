@@ -3,6 +3,8 @@ remix and the V buttons' variation strength. What a user gives on a command wins
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -18,6 +20,9 @@ from bot.core.validation import Rejection, RequestRejectedError
 MAX_SUFFIX_CHARS = 200
 CACHE_SECONDS = 30.0  # how stale another process's change may be seen here
 CACHE_USERS = 10_000
+KNOWN_OVERLAP_SECONDS = 60.0  # re-read rows this much older than the last read (clock skew)
+
+log = logging.getLogger(__name__)
 
 
 class VariationStrength(StrEnum):
@@ -74,7 +79,13 @@ class PreferenceChange:
 
 class Preferences:
     """Read before every command's acknowledgement, so kept in memory for a short while:
-    a change made here is seen at once, one made by another process within `ttl`."""
+    a change made here is seen at once, one made by another process within `ttl`.
+
+    Once `load`ed, the ids of the users who have any stored row are kept too (a few bytes
+    each), refreshed every `ttl`: everyone else has the defaults, known without a read, so
+    a burst of commands from new users is acknowledged without waiting on the database.
+    With `ttl` 0 (several processes) every read goes to the database, as a set that is a
+    moment old could miss a user's "private" made in another process."""
 
     def __init__(
         self,
@@ -89,8 +100,47 @@ class Preferences:
         self._ttl = ttl
         self._capacity = capacity
         self._cache: OrderedDict[int, tuple[float, UserPreferences]] = OrderedDict()
+        self._known: set[int] | None = None  # users with a stored row; None: not loaded
+        self._known_at = float("-inf")
+        self._refresh: asyncio.Task[None] | None = None
+
+    async def load(self) -> None:
+        """Read which users have preferences (at start); a no-op with `ttl` 0."""
+        if self._ttl > 0:
+            await self._reload(since=None)
+
+    async def _reload(self, since: float | None) -> None:
+        started = self._clock()
+        ids = await self._store.users_changed_since(since)
+        if since is None or self._known is None:
+            self._known = set(ids)
+        else:
+            self._known.update(ids)
+            # Rows written since are newer than what may be cached for them.
+            for user_id in ids:
+                self._cache.pop(user_id, None)
+        self._known_at = started
+
+    def _refresh_known(self) -> None:
+        if self._refresh is not None and not self._refresh.done():
+            return
+        # Overlap the last read: another process's clock may run a little behind ours.
+        since = self._known_at - max(self._ttl, KNOWN_OVERLAP_SECONDS)
+        self._refresh = asyncio.create_task(self._reload_logged(since), name="preferences")
+
+    async def _reload_logged(self, since: float) -> None:
+        try:
+            await self._reload(since)
+        except Exception:  # the database is away: try again at the next command
+            log.warning("could not refresh which users have preferences", exc_info=True)
 
     async def of(self, user_id: int) -> UserPreferences:
+        known = self._known
+        if known is not None:
+            if self._clock() - self._known_at >= self._ttl:
+                self._refresh_known()
+            if user_id not in known:
+                return UserPreferences(user_id=user_id)
         cached = self._cache.get(user_id)
         if cached is not None and self._clock() - cached[0] < self._ttl:
             self._cache.move_to_end(user_id)
@@ -107,7 +157,7 @@ class Preferences:
 
     async def change(self, user_id: int, change: PreferenceChange) -> UserPreferences:
         self._cache.pop(user_id, None)  # change what is stored, not a cached copy
-        current = await self.of(user_id)
+        current = await self._store.get(user_id) or UserPreferences(user_id=user_id)
         updates: dict[str, object] = {}
         if change.mode is not None:
             updates["mode"] = None if change.mode is SpeedMode.NONE else change.mode
@@ -129,6 +179,8 @@ class Preferences:
         if new != current:
             # Only the fields changed: two quick clicks on different buttons both count.
             await self._store.put(new, at=self._clock(), only=frozenset(updates))
+            if self._known is not None:
+                self._known.add(user_id)
             self._cache.pop(user_id, None)  # read back next time: other fields may differ
         return new
 

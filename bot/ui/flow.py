@@ -9,6 +9,7 @@ import discord
 from bot.core.i18n import t
 from bot.core.models import Job, MessageKind, Origin
 from bot.core.preferences import Preferences
+from bot.ui.ack_first import AckFirst
 from bot.ui.errors import user_message
 from bot.ui.origin import origin_of, respond_thinking
 from bot.ui.publisher import Publisher
@@ -50,9 +51,12 @@ async def followup_origin(interaction: discord.Interaction, *, private: bool) ->
 
 
 class CommandFlow:
-    def __init__(self, publisher: Publisher, preferences: Preferences) -> None:
+    def __init__(
+        self, publisher: Publisher, preferences: Preferences, acks: AckFirst | None = None
+    ) -> None:
         self._publisher = publisher
         self._preferences = preferences
+        self.acks = acks or AckFirst()
 
     async def private(self, interaction: discord.Interaction) -> bool:
         """Whether what this interaction starts is shown to its user alone: their
@@ -64,9 +68,11 @@ class CommandFlow:
 
     async def run(self, interaction: discord.Interaction, start: Starter) -> list[Job]:
         """Defer, start the job(s), and show their first state on the deferred message."""
-        private = await self.private(interaction)
-        message_id = await respond_thinking(interaction, private=private)
+        with self.acks.acknowledging():
+            private = await self.private(interaction)
+            message_id = await respond_thinking(interaction, private=private)
         origin = origin_of(interaction, message_id, private=private)
+        await self.acks.after_acks()  # a burst: answer every command before starting any
         try:
             started = await start(JobContext(interaction, origin))
         except Exception as exc:  # bad input, aggregator refusals: never "thinking..." forever

@@ -90,6 +90,10 @@ class CountingStore:
         self.reads += 1
         return await self._store.get(user_id)
 
+    async def users_changed_since(self, since: float | None) -> list[int]:
+        self.reads += 1
+        return await self._store.users_changed_since(since)
+
     async def put(
         self, preferences: UserPreferences, *, at: float, only: Collection[str] | None = None
     ) -> None:
@@ -113,3 +117,49 @@ async def test_preferences_are_read_once_then_kept_for_a_while(storage: SqlStora
     assert (await preferences.of(4)).private
     now[0] += 31
     assert not (await preferences.of(4)).private
+
+
+async def test_once_loaded_users_without_preferences_need_no_read(storage: SqlStorage) -> None:
+    now = [1000.0]
+    await Preferences(storage.preferences, clock=lambda: now[0]).change(
+        5, PreferenceChange(private=True)
+    )
+    store = CountingStore(storage.preferences)
+    preferences = Preferences(store, clock=lambda: now[0], ttl=30.0)
+    await preferences.load()
+    assert store.reads == 1  # the ids of the users who have preferences
+    for user_id in range(100, 200):  # a burst of new users: defaults, no read each
+        assert await preferences.of(user_id) == UserPreferences(user_id=user_id)
+    assert store.reads == 1
+    assert (await preferences.of(5)).private  # a user who has some: read once
+    assert store.reads == 2
+
+    await preferences.change(6, PreferenceChange(remix=True))
+    assert (await preferences.of(6)).remix  # known at once after a change here
+
+
+async def test_a_user_who_set_preferences_elsewhere_is_known_after_the_ttl(
+    storage: SqlStorage,
+) -> None:
+    now = [1000.0]
+    preferences = Preferences(storage.preferences, clock=lambda: now[0], ttl=30.0)
+    await preferences.load()
+    other = Preferences(storage.preferences, clock=lambda: now[0])
+    await other.change(7, PreferenceChange(private=True))
+    assert not (await preferences.of(7)).private  # within the ttl: not seen yet
+    now[0] += 31
+    await preferences.of(8)  # the first command after the ttl starts a refresh
+    for _ in range(20):
+        if (await preferences.of(7)).private:
+            break
+        await asyncio.sleep(0.01)
+    assert (await preferences.of(7)).private
+
+
+async def test_several_processes_read_every_time(storage: SqlStorage) -> None:
+    store = CountingStore(storage.preferences)
+    preferences = Preferences(store, ttl=0.0)
+    await preferences.load()
+    await preferences.of(9)
+    await preferences.of(9)
+    assert store.reads == 2

@@ -23,6 +23,13 @@ class SqlPreferenceStore:
             return None
         return UserPreferences.model_validate({k: v for k, v in row.items() if k != "updated_at"})
 
+    async def users_changed_since(self, since: float | None) -> list[int]:
+        query = select(user_preferences.c.user_id)
+        if since is not None:
+            query = query.where(user_preferences.c.updated_at >= since)
+        async with self._scope.read() as conn:
+            return [int(user_id) for user_id in (await conn.execute(query)).scalars()]
+
     async def put(
         self, preferences: UserPreferences, *, at: float, only: Collection[str] | None = None
     ) -> None:
