@@ -16,9 +16,12 @@ Pacing, per message, only when what the user sees changed:
 - a progress state bringing a new preview image goes once `interval` has passed since
   the message's last edit;
 - a progress state that changes only text ("waiting" to "0 %", "15 %" to "16 %" with the
-  same preview) waits for twice `interval` since the last edit: it is usually overtaken
-  by the next preview, one edit for both. A change arriving during that hold is judged
-  again (a new preview ends it, a final state goes at once).
+  same preview) is held for twice `interval` from the moment it came (so at least twice
+  `interval` after the last edit): it is usually overtaken by the next preview, one edit
+  for both. Counting from the last edit instead would not do: with stages as long as
+  `interval`, "0 %" would come out just before the first preview is polled. A change
+  arriving during the hold is judged again (a new preview ends it, a final state goes
+  at once).
 Database reads are at most `READ_SLOTS` at a time, so that many messages drained at once
 after a big tick leave the pool to the tracker and the commands; the Discord requests
 themselves are not bounded, so a slow channel or upload never holds back another's.
@@ -71,7 +74,7 @@ UNSHOWN_BATCH = 1000  # undelivered final states taken at once
 # leases of being written; one that cannot be delivered at all (a deleted channel) is
 # not tried again and again all day, only at the next start.
 ORPHAN_LEASES = 5
-TEXT_ONLY_INTERVALS = 2  # a progress edit without a new preview waits this many intervals
+TEXT_ONLY_INTERVALS = 2  # a progress change without a new preview is held this many intervals
 READ_SLOTS = 8  # database reads at once (SQLAlchemy's pool: 5 + 10 overflow)
 Pause = Callable[[asyncio.Event, float], Awaitable[None]]
 
@@ -96,6 +99,7 @@ class _Slot:
     # A final state a previous run may have delivered without recording it: read first.
     read_back: bool = False
     job: Job | None = None  # the newest state given to `publish`
+    since: float | None = None  # when the first change not yet shown came
     message: MessageRef | None = None  # where the job's message is now, once it moved
 
 
@@ -252,6 +256,8 @@ class Publisher:
         if known is None or job.updated_at >= known.updated_at or job.status.is_settled:
             slot.job = job
         slot.dirty = True
+        if slot.since is None:
+            slot.since = self._clock()
         if job.status.is_settled:
             slot.urgent = True
         slot.wake.set()  # a waiting edit is judged again (a new preview, a final state)
@@ -288,6 +294,7 @@ class Publisher:
                     await self._pause(slot.wake, delay)
                     continue  # woken or due: judge the newest state again
                 slot.dirty = slot.urgent = False
+                slot.since = None
                 await self._edit(job_id, slot)
         except Exception:  # never let one job's edits die silently
             log.exception("job %d: publishing failed", job_id)
@@ -301,12 +308,13 @@ class Publisher:
 
     def _due(self, slot: _Slot) -> float:
         """When the pending progress edit may go (see the module's pacing rule)."""
-        intervals = 1
+        due = slot.last_sent + self._interval
         job, shown = slot.job, slot.shown
-        if shown is not None and job is not None:
-            fresh = job.image_url is not None and job.image_url != shown.image_url
-            intervals = 1 if fresh else TEXT_ONLY_INTERVALS
-        return slot.last_sent + self._interval * intervals
+        if shown is None or job is None or slot.since is None:
+            return due  # the first edit: at once
+        if job.image_url is not None and job.image_url != shown.image_url:
+            return due  # a new preview
+        return max(due, slot.since + self._interval * TEXT_ONLY_INTERVALS)
 
     async def _current(self, job_id: int, slot: _Slot) -> Job | None:
         """The state to show: the newest given, or the row where that may be stale (the
