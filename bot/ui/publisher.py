@@ -1,10 +1,30 @@
 """Publisher: turns job changes into message edits, coalesced per message.
 
-A change only marks the job's message dirty; the payload is rendered from the database
-row when the edit is sent, so an edit can never show an older state than the last one.
-At most one edit per interval per job, only when what the user sees changed; a final
-state (result, failure, waiting for input) goes out at once, is retried, and is recorded
-as shown so that a restart re-sends any the bot did not manage to deliver.
+A change marks the job's message dirty and leaves the newest state given (by
+`updated_at`) in the message's slot; an edit shows the newest state known when it is
+sent, so it can never show an older state than the last one. Progress is rendered from
+that state without a database read: in one process every write of a job reaches the
+publisher as an event, and the message moves the delivery makes are kept in the slot.
+The first edit of a message and a final state are read from the database row (a final
+state's buttons are read anyway, and a restart or another path may have changed it),
+and so is every state when several processes write (`leases.shared`), since another
+one may have written the row.
+
+Pacing, per message, only when what the user sees changed:
+- a final state (result, failure, waiting for input) goes out at once, is retried, and
+  is recorded as shown so that a restart re-sends any the bot did not manage to deliver;
+- a progress state bringing a new preview image goes once `interval` has passed since
+  the message's last edit;
+- a progress state that changes only text ("waiting" to "0 %", "15 %" to "16 %" with the
+  same preview) is held for twice `interval` from the moment it came (so at least twice
+  `interval` after the last edit): it is usually overtaken by the next preview, one edit
+  for both. Counting from the last edit instead would not do: with stages as long as
+  `interval`, "0 %" would come out just before the first preview is polled. A change
+  arriving during the hold is judged again (a new preview ends it, a final state goes
+  at once).
+Database reads are at most `READ_SLOTS` at a time, so that many messages drained at once
+after a big tick leave the pool to the tracker and the commands; the Discord requests
+themselves are not bounded, so a slow channel or upload never holds back another's.
 
 With several processes (bot/core/storage/leases.py) a job's progress is edited only by the
 process following it (its tracker makes those changes), a final state by the process that
@@ -30,7 +50,7 @@ from bot.core.i18n import t
 from bot.core.image_check import peek_image
 from bot.core.media import sniff_video_mime
 from bot.core.mj.errors import MJError
-from bot.core.models import Job, JobStatus
+from bot.core.models import Job, JobStatus, MessageRef
 from bot.core.payload import MAX_CONTENT, MessagePayload, clip
 from bot.core.ports import ButtonStore, JobStore, LeaseStore
 from bot.core.render import render
@@ -54,6 +74,15 @@ UNSHOWN_BATCH = 1000  # undelivered final states taken at once
 # leases of being written; one that cannot be delivered at all (a deleted channel) is
 # not tried again and again all day, only at the next start.
 ORPHAN_LEASES = 5
+TEXT_ONLY_INTERVALS = 2  # a progress change without a new preview is held this many intervals
+READ_SLOTS = 8  # database reads at once (SQLAlchemy's pool: 5 + 10 overflow)
+Pause = Callable[[asyncio.Event, float], Awaitable[None]]
+
+
+async def pause_until_set(event: asyncio.Event, seconds: float) -> None:
+    """Wait until `event` is set or `seconds` have passed, whichever comes first."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
 
 
 @dataclass
@@ -69,6 +98,9 @@ class _Slot:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # A final state a previous run may have delivered without recording it: read first.
     read_back: bool = False
+    job: Job | None = None  # the newest state given to `publish`
+    since: float | None = None  # when the first change not yet shown came
+    message: MessageRef | None = None  # where the job's message is now, once it moved
 
 
 class Publisher:
@@ -83,6 +115,7 @@ class Publisher:
         retry_delay: float = 1.0,
         handover_every: float = HANDOVER_SWEEP_SECONDS,
         clock: Callable[[], float] = time.monotonic,  # for the edit interval
+        pause: Pause = pause_until_set,  # waits `seconds` of `clock` (or until woken)
         now: Callable[[], float] = time.time,  # for what "recent" means at start
         on_edit: Callable[[float], None] | None = None,  # each delivered edit's seconds
         leases: LeaseStore | None = None,  # several processes: who moves and re-sends what
@@ -95,6 +128,8 @@ class Publisher:
         self._interval = interval
         self._retry_delay = retry_delay
         self._clock = clock
+        self._pause = pause
+        self._reads = asyncio.Semaphore(READ_SLOTS)
         self._now = now
         self._handover_every = handover_every
         self._on_edit = on_edit
@@ -135,8 +170,9 @@ class Publisher:
         """What the job's message shows now (also for /show, in the asker's language)."""
         if job.status is not JobStatus.SUCCESS:
             return render(job, locale=locale)
-        buttons = await self._buttons.list(job.id)
-        pressed = await self._jobs.pressed_buttons(job.id)
+        async with self._reads:
+            buttons = await self._buttons.list(job.id)
+            pressed = await self._jobs.pressed_buttons(job.id)
         return render(job, buttons, locale, pressed=pressed)
 
     # ---------------------------------------------------------------- private jobs
@@ -195,7 +231,7 @@ class Publisher:
             private = job.message.ephemeral
             payload = await self.payload_of(job)
             try:
-                await self._delivery.send_dm(job, payload, None)
+                in_dm = await self._delivery.send_dm(job, payload, None)
             except DeliveryFailedError:
                 # DMs closed: say where the result will be, then stop using the token
                 # (the final result tries the DMs again, and waits in /history).
@@ -203,8 +239,10 @@ class Publisher:
                 note = t(key, job.locale, job=job.id)
                 text = clip(f"-# {note}\n{payload.content}", MAX_CONTENT)
                 await self._delivery.edit_private(job, replace(payload, content=text))
-                await self._jobs.move_message(job.id, job.message.without_token(), at=self._now())
+                slot.message = job.message.without_token()
+                await self._jobs.move_message(job.id, slot.message, at=self._now())
                 return
+            slot.message = in_dm.message
             slot.shown = payload  # what the DM now shows
             moved = t("dm.continued" if private else "install.continued", job.locale, job=job.id)
             await self._delivery.edit_private(job, MessagePayload(moved))
@@ -212,10 +250,17 @@ class Publisher:
 
     def publish(self, job: Job) -> None:
         slot = self._slots.setdefault(job.id, _Slot())
+        known = slot.job
+        # Events may come out of order (a submit's first show after the first progress);
+        # a final state is always kept, whatever its time: it is re-read before it is sent.
+        if known is None or job.updated_at >= known.updated_at or job.status.is_settled:
+            slot.job = job
         slot.dirty = True
+        if slot.since is None:
+            slot.since = self._clock()
         if job.status.is_settled:
             slot.urgent = True
-            slot.wake.set()
+        slot.wake.set()  # a waiting edit is judged again (a new preview, a final state)
         if slot.task is None or slot.task.done():
             slot.task = asyncio.create_task(self._drain(job.id, slot), name=f"publish-{job.id}")
 
@@ -243,13 +288,13 @@ class Publisher:
     async def _drain(self, job_id: int, slot: _Slot) -> None:
         try:
             while slot.dirty:
-                if not slot.urgent:
-                    delay = slot.last_sent + self._interval - self._clock()
-                    if delay > 0:
-                        slot.wake.clear()
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(slot.wake.wait(), delay)
+                delay = 0.0 if slot.urgent else self._due(slot) - self._clock()
+                if delay > 0:
+                    slot.wake.clear()
+                    await self._pause(slot.wake, delay)
+                    continue  # woken or due: judge the newest state again
                 slot.dirty = slot.urgent = False
+                slot.since = None
                 await self._edit(job_id, slot)
         except Exception:  # never let one job's edits die silently
             log.exception("job %d: publishing failed", job_id)
@@ -261,12 +306,38 @@ class Publisher:
             if finished and not slot.dirty and self._slots.get(job_id) is slot:
                 del self._slots[job_id]
 
+    def _due(self, slot: _Slot) -> float:
+        """When the pending progress edit may go (see the module's pacing rule)."""
+        due = slot.last_sent + self._interval
+        job, shown = slot.job, slot.shown
+        if shown is None or job is None or slot.since is None:
+            return due  # the first edit: at once
+        if job.image_url is not None and job.image_url != shown.image_url:
+            return due  # a new preview
+        return max(due, slot.since + self._interval * TEXT_ONLY_INTERVALS)
+
+    async def _current(self, job_id: int, slot: _Slot) -> Job | None:
+        """The state to show: the newest given, or the row where that may be stale (the
+        first edit: the job given may predate a move of its message, say)."""
+        known = slot.job
+        shared = self._leases is not None and self._leases.shared
+        first = slot.shown is None or slot.message is None
+        if known is None or first or known.status.is_settled or slot.read_back or shared:
+            async with self._reads:
+                job = await self._jobs.get(job_id)
+            if job is not None:
+                slot.message = job.message
+            return job
+        if slot.message is not None and slot.message != known.message:
+            return known.model_copy(update={"message": slot.message})
+        return known
+
     async def _edit(self, job_id: int, slot: _Slot) -> None:
         async with slot.lock:
             await self._edit_locked(job_id, slot)
 
     async def _edit_locked(self, job_id: int, slot: _Slot) -> None:
-        job = await self._jobs.get(job_id)
+        job = await self._current(job_id, slot)
         if job is None or (job.message.message_id is None and job.message.channel_id is None):
             return
         payload = await self.payload_of(job)
@@ -280,7 +351,8 @@ class Publisher:
                 await self._jobs.mark_shown(job.id, job.status)
                 return
         attempts = FINAL_ATTEMPTS if payload.final else 1
-        if await self._send(job, payload, attempts):
+        if (delivered := await self._send(job, payload, attempts)) is not None:
+            slot.message = delivered.message  # moved, perhaps: later edits go there
             slot.shown = payload
             if payload.final:
                 await self._jobs.mark_shown(job.id, job.status)
@@ -296,16 +368,17 @@ class Publisher:
         now = await self._jobs.get(sent.id)
         return now is not None and now.status.is_settled and now.status is not sent.status
 
-    async def _send(self, job: Job, payload: MessagePayload, attempts: int) -> bool:
+    async def _send(self, job: Job, payload: MessagePayload, attempts: int) -> Job | None:
+        """The job as delivered (its message moved, perhaps); None when not delivered."""
         image = await self.result_image(job, payload)
         for attempt in range(attempts):
             try:
                 started = time.perf_counter()
-                await self._delivery.deliver(job, payload, image)
+                delivered = await self._delivery.deliver(job, payload, image)
                 self.edits += 1
                 if self._on_edit is not None:
                     self._on_edit(time.perf_counter() - started)
-                return True
+                return delivered
             except discord.HTTPException as exc:
                 if image is not None and exc.status == 413:  # too large after all: link it
                     image = None
@@ -313,13 +386,13 @@ class Publisher:
                 log.warning("job %d: edit failed (%s)", job.id, exc)
             except DeliveryFailedError as exc:
                 log.warning("%s", exc)  # its text names the job
-                return False
+                return None
             except Exception:  # RateLimited, network errors: retry a final state
                 log.exception("job %d: unexpected error while editing its message", job.id)
             if attempt + 1 < attempts:
                 await asyncio.sleep(self._retry_delay * 2**attempt)
                 job = await self._jobs.get(job.id) or job  # the message may have moved
-        return False
+        return None
 
     async def result_image(
         self, job: Job, payload: MessagePayload, *, upload_limit: int | None = None
