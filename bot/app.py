@@ -38,7 +38,7 @@ from bot.core.mj.client import MJClient
 from bot.core.preferences import CACHE_SECONDS, Preferences
 from bot.core.presses import ButtonPresses
 from bot.core.pricing import PriceKind
-from bot.core.push import PushHooks, PushInbox
+from bot.core.push import PushHooks, PushInbox, PushSecrets
 from bot.core.queued import QUEUE_SECONDS
 from bot.core.recovery import SubmitRecovery
 from bot.core.starter import JobLimits, JobStarter
@@ -101,6 +101,7 @@ class Core:
     preferences: Preferences
     controls: JobControls
     history: JobHistory
+    push_secrets: PushSecrets | None = None  # one process with PUBLIC_URL: hook hashes
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,11 @@ def build_core(
     )
     lifecycle.subscribe(tracker.on_job_event)
     lifecycle.subscribe(log_job_event)  # one line per status change, with its ids
-    hooks = PushHooks(storage.jobs, public_base) if public_base else None
+    # One process: every hook is issued here, so their hashes can be checked in memory.
+    secrets = PushSecrets() if public_base and not storage.leases.shared else None
+    if secrets is not None:
+        lifecycle.subscribe(secrets.on_job_event)
+    hooks = PushHooks(storage.jobs, public_base, secrets=secrets) if public_base else None
     starter = JobStarter(lifecycle, hooks=hooks, states=states)
     # Several processes: a user's /settings in one must count at once in the others.
     ttl = 0.0 if storage.leases.shared else CACHE_SECONDS
@@ -181,6 +186,7 @@ def build_core(
         preferences,
         controls,
         history,
+        secrets,
     )
 
 
@@ -317,7 +323,7 @@ def build(settings: Settings, http: httpx.AsyncClient, storage: SqlStorage) -> A
     checks = HealthCheck(
         gateway, DatabaseProbe(storage.meta), TrackerLiveness(core.tracker, within=grace), health
     )
-    inbox = PushInbox(storage.jobs, core.tracker, metrics=metrics)
+    inbox = PushInbox(storage.jobs, core.tracker, metrics=metrics, secrets=core.push_secrets)
     editor = None
     if links is not None:
         results = EditorResults(bot, MessageDelivery(bot, storage.jobs), publisher)

@@ -4,8 +4,14 @@ once instead of waiting for the next poll.
 Every submit gets a hook `{PUBLIC_URL}/push/{job id}/{secret}` with a fresh random secret;
 only its SHA-256 is stored (a copied database cannot forge pushes) and it is compared in
 constant time. A push is checked (secret, then body, then that the task is the job's) and
-fed to the tracker through the same path as a poll. The secret is never logged, put in an
-exception or shown: refusals name the job and a fixed reason only.
+handed to the tracker, which applies it with the other pending pushes in one batch; the
+push is answered at once. The secret is never logged, put in an exception or shown:
+refusals name the job and a fixed reason only.
+
+One process (no shared leases): the hashes of the hooks it issued are also kept in memory
+(`PushSecrets`), so that a push for a job the tracker follows is checked without reading
+the database; anything else (a miss, a mismatch, a job not followed) is checked against
+the store as before.
 
 Refusals are logged sparingly, since anyone can send them: those before a valid secret
 (unknown job, wrong secret, too large) as one kind, whatever job their URL names; those
@@ -24,10 +30,11 @@ import logging
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Protocol
 
+from bot.core.events import JobEvent
 from bot.core.metrics import BotMetrics
 from bot.core.mj.client import NotifyHook
 from bot.core.mj.errors import MJProtocolError
@@ -45,6 +52,7 @@ _LOGGED_MAX = 4096  # refusals remembered for "log once"; forgotten all at once 
 LOG_WINDOW_SECONDS = 60.0  # refusal lines: at most LOG_LINES a window, then one summary
 LOG_LINES = 5
 _NO_JOB_HASH = hashlib.sha256(b"no such job").hexdigest()
+SECRETS_KEPT = 20_000  # hashes kept in memory at most; the oldest are read again if needed
 
 
 def new_secret() -> str:
@@ -61,18 +69,55 @@ def secret_matches(secret: str, stored_hash: str | None) -> bool:
     return hmac.compare_digest(secret_hash(secret), expected) and stored_hash is not None
 
 
+class PushSecrets:
+    """The hashes of the current hooks of jobs in flight, in memory. Only for one process:
+    there every hook is issued here, so what is kept is current. A job that stops being
+    followed (finished, waiting for input) is forgotten; past `limit` the oldest go."""
+
+    def __init__(self, limit: int = SECRETS_KEPT) -> None:
+        self._hashes: dict[int, str] = {}
+        self._limit = limit
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def get(self, job_id: int) -> str | None:
+        return self._hashes.get(job_id)
+
+    def remember(self, job_id: int, stored_hash: str) -> None:
+        self._hashes.pop(job_id, None)  # a new hook: now the newest
+        self._hashes[job_id] = stored_hash
+        while len(self._hashes) > self._limit:
+            del self._hashes[next(iter(self._hashes))]
+
+    def forget(self, job_id: int) -> None:
+        self._hashes.pop(job_id, None)
+
+    async def on_job_event(self, event: JobEvent) -> None:
+        """Lifecycle listener: a settled job (final, or asking for input) needs no hook
+        now; a modal's answer gets a new one."""
+        if event.job.status.is_settled:
+            self.forget(event.job.id)
+
+
 class PushHooks:
     """Issues each submit's notifyHook: a new secret, its hash stored before the submit."""
 
-    def __init__(self, jobs: JobStore, public_base: str) -> None:
+    def __init__(
+        self, jobs: JobStore, public_base: str, *, secrets: PushSecrets | None = None
+    ) -> None:
         self._jobs = jobs
         self._base = public_base.rstrip("/")
+        self._secrets = secrets
 
     async def issue(self, job_id: int) -> NotifyHook:
         """A new hook for this job; a previous one (an earlier submit of the same job,
         e.g. the action before its modal answer) stops working."""
         secret = new_secret()
-        await self._jobs.set_push_secret(job_id, secret_hash(secret))
+        hashed = secret_hash(secret)
+        await self._jobs.set_push_secret(job_id, hashed)
+        if self._secrets is not None:
+            self._secrets.remember(job_id, hashed)
         return NotifyHook(f"{self._base}{PUSH_PATH}/{job_id}/{secret}", secret)
 
 
@@ -118,8 +163,12 @@ _UNAUTHENTICATED = frozenset({PushOutcome.UNKNOWN_JOB, PushOutcome.FORGED, PushO
 
 
 class PushTarget(Protocol):
-    async def apply_pushed(self, task: Task) -> bool:
-        """Apply a task like a polled one; False when nobody here follows it."""
+    def follows(self, job_id: int, task_id: str) -> bool:
+        """Whether the job is followed here, for that task."""
+        ...
+
+    def push(self, task: Task) -> Awaitable[bool]:
+        """Queue a task to be applied like a polled one (not waited for here)."""
         ...
 
 
@@ -132,12 +181,14 @@ class PushInbox:
         target: PushTarget,
         *,
         metrics: BotMetrics | None = None,
+        secrets: PushSecrets | None = None,
         log_window: float = LOG_WINDOW_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._jobs = jobs
         self._target = target
         self._metrics = metrics or BotMetrics()
+        self._secrets = secrets
         self._logged: set[tuple[int | None, PushOutcome | None]] = set()
         self._log_window = log_window
         self._monotonic = monotonic
@@ -147,7 +198,19 @@ class PushInbox:
         self._summary: asyncio.TimerHandle | None = None
 
     async def receive(self, job_id: int | None, secret: str, body: bytes) -> PushOutcome:
-        """`job_id`: from the path, None if it was not a number."""
+        """`job_id`: from the path, None if it was not a number. Answered as soon as the
+        push is checked: the tracker applies it with the next batch."""
+        known = self._secrets.get(job_id) if self._secrets and job_id is not None else None
+        if known is not None and job_id is not None and secret_matches(secret, known):
+            task = _task_of(body)
+            if task is None:
+                return self.refused(job_id, PushOutcome.MALFORMED)
+            if self._target.follows(job_id, task.id):
+                return self._accept(task)
+        return await self._checked(job_id, secret, body)
+
+    async def _checked(self, job_id: int | None, secret: str, body: bytes) -> PushOutcome:
+        """The push checked against the store (the job, its secret hash)."""
         job = await self._jobs.get(job_id) if job_id is not None else None
         stored = await self._jobs.push_secret_of(job.id) if job is not None else None
         matches = secret_matches(secret, stored)  # computed for unknown jobs too
@@ -162,8 +225,17 @@ class PushInbox:
             return self.refused(job.id, PushOutcome.EARLY)
         if not hmac.compare_digest(task.id.encode(), job.task_id.encode()):
             return self.refused(job.id, PushOutcome.WRONG_TASK)
+        if (
+            self._secrets is not None
+            and stored is not None
+            and self._target.follows(job.id, task.id)
+        ):
+            self._secrets.remember(job.id, stored)  # e.g. a job resumed after a restart
+        return self._accept(task)
+
+    def _accept(self, task: Task) -> PushOutcome:
         self._metrics.push_received()
-        await self._target.apply_pushed(task)
+        self._target.push(task)  # applied with the next batch; the answer does not wait
         return PushOutcome.ACCEPTED
 
     def refused(self, job_id: int | None, outcome: PushOutcome) -> PushOutcome:

@@ -18,12 +18,14 @@ queue (`task/queue`, novicezk/plus), at most every `queue_interval` seconds, in 
 transaction; where the server lacks that endpoint it is asked once per process only.
 
 Pushed updates (notifyHook, checked by `bot.core.push.PushInbox`) take the same path
-through `apply_pushed`; a task that receives pushes is still polled, every
-`pushed_poll_interval` seconds. Whichever comes first wins: an older answer never moves a
-job back. A pushed body is only as trustworthy as the hook's URL is secret, so a push that
-would end tracking (a result, whose image the bot downloads and charges for; a failure,
-refunded; a cancel; a modal) is a wake-up only: the task is fetched from the aggregator
-and what the aggregator says is applied. Progress is applied as pushed.
+through `push`: the push is answered at once and what it carries waits for the next batch
+(`bot.core.push_batch`), applied like a tick's answers, in one transaction. A task that
+receives pushes is still polled, every `pushed_poll_interval` seconds. Whichever comes
+first wins: an older answer never moves a job back. A pushed body is only as trustworthy
+as the hook's URL is secret, so a push that would end tracking (a result, whose image the
+bot downloads and charges for; a failure, refunded; a cancel; a modal) is a wake-up only:
+the batch asks the aggregator about all of them in one query and applies what it says.
+Progress is applied as pushed.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from bot.core.events import Cause, JobEvent
 from bot.core.lease_keeper import LeaseKeeper
@@ -47,6 +49,7 @@ from bot.core.models import Job, JobStatus, ResultButton, TaskUpdate
 from bot.core.poll_backoff import PollBackoff, is_refusal
 from bot.core.ports import JobStore, LeaseStore
 from bot.core.push import PUSHED_POLL_SECONDS, moves_back
+from bot.core.push_batch import PendingPush, PushBatches
 from bot.core.queued import QUEUE_SECONDS, QueueWatch
 from bot.core.recovery import SubmitRecovery
 
@@ -137,10 +140,8 @@ class Tracker:
         self._backoff = PollBackoff(
             poll_interval=poll_interval, max_delay=max_backoff, clock=clock
         )  # after refused polls (429, 5xx)
-        # Final pushes are confirmed by a fetch, one at a time per task; a push that
-        # arrived while one was running gets its answer only if it started after it.
-        self._confirming: dict[str, asyncio.Lock] = {}
-        self._confirmed: dict[str, tuple[float, Task | None]] = {}
+        # Checked pushes wait here and are applied together (final ones confirmed).
+        self._push_batches = PushBatches(self._apply_push_batch)
         self._applying = asyncio.Lock()  # a poll's answer and a push never interleave
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
@@ -167,6 +168,7 @@ class Tracker:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self._loop_task = self._keeper_task = None
+        await self._push_batches.stop()
         if release and self._keeper is not None:
             await self._keeper.release()
 
@@ -333,9 +335,6 @@ class Tracker:
             del self._pushed[task_id]
         for task_id in [t for t in self._polled_at if t not in self._tracked]:
             del self._polled_at[task_id]
-        for task_id in [t for t in self._confirmed if t not in self._tracked]:
-            del self._confirmed[task_id]
-            self._confirming.pop(task_id, None)
         due: list[str] = []
         for task_id in task_ids:
             if task_id in self._pushed:
@@ -350,59 +349,102 @@ class Tracker:
                 due.append(task_id)
         return due
 
+    @property
+    def _shared(self) -> bool:
+        return self._keeper is not None and self._keeper.shared
+
+    def follows(self, job_id: int, task_id: str) -> bool:
+        """Whether this tracker follows the job, for that task (a push's cheap check)."""
+        return job_id in self._tracked.get(task_id, {})
+
+    def push(self, task: Task) -> asyncio.Future[bool]:
+        """A task pushed to its hook (the secret checked), queued for the next batch;
+        the future is True once applied, False when this tracker does not follow it
+        (finished, waiting for input, not submitted yet). Progress is applied as pushed;
+        a push that would end tracking (success, failure, cancel, modal) only wakes the
+        tracker, which applies what the aggregator itself answers for the task: whoever
+        learnt a hook's URL can push anything, but cannot finish a job with an image of
+        their own choosing. Shared: a final push for a task another process follows is
+        confirmed and written here too (see `_apply_elsewhere`)."""
+        final = not task_update(task).status.is_tracked
+        if task.id in self._tracked:
+            self._pushed.setdefault(task.id, self._clock())
+        elif not (final and self._shared):
+            nobody: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            nobody.set_result(False)
+            return nobody
+        return self._push_batches.add(task, final=final)
+
     async def apply_pushed(self, task: Task) -> bool:
-        """A task pushed to its hook (the secret checked), applied to its jobs like a
-        polled answer; False when this tracker does not follow it (finished, waiting for
-        input, not submitted yet). Progress is applied as pushed; a push that would end
-        tracking (success, failure, cancel, modal) only wakes the tracker, which applies
-        what the aggregator itself answers for the task: whoever learnt a hook's URL can
-        push anything, but cannot finish a job with an image of their own choosing."""
-        if task.id not in self._tracked:
-            return await self._apply_elsewhere(task)
-        self._pushed.setdefault(task.id, self._clock())
-        if not task_update(task).status.is_tracked:
-            confirmed = await self._confirm(task.id)
-            if confirmed is None or confirmed.id != task.id or task.id not in self._tracked:
-                return True  # the aggregator did not answer: the next poll will tell
-            task = confirmed
-        async with self._applying:
-            await self._apply([task], {})
-        return True
+        """`push`, waiting until its batch is applied."""
+        return await self.push(task)
 
-    async def _apply_elsewhere(self, task: Task) -> bool:
-        """Shared: a push for a task another process follows. A push that would end
-        tracking is confirmed and written here (the final write is conditional: once,
-        whoever is first; the follower then finds the job finished and drops it).
-        Progress is left to the follower's own polls."""
-        if self._keeper is None or not self._keeper.shared or task_update(task).status.is_tracked:
-            return False
-        job = await self._jobs.by_task_id(task.id)
-        if job is None or not job.status.is_tracked:
-            return False  # finished, waiting for input, or not submitted yet
-        confirmed = await self._confirm(task.id)
-        if confirmed is None or confirmed.id != task.id:
-            return True  # the aggregator did not answer: the follower will poll it
-        update = task_update(confirmed)
-        if update.status.is_tracked or moves_back(job, update):
-            return True
-        async with self._applying:
-            await self._lifecycle.apply_task_updates([(job, update)])
-        return True
+    @property
+    def push_batches(self) -> int:
+        """Batches of pushes applied so far."""
+        return self._push_batches.batches
 
-    async def _confirm(self, task_id: str) -> Task | None:
-        """The task as the aggregator answers now (a fetch, authenticated), asked once
-        for every burst of pushes: one that arrived while a fetch was running waits for
-        it and then asks again, since that answer may predate what it announced."""
-        arrived = time.monotonic()
-        async with self._confirming.setdefault(task_id, asyncio.Lock()):
-            last = self._confirmed.get(task_id)
-            if last is not None and last[0] >= arrived:
-                return last[1]
-            started = time.monotonic()
-            fetched = await self._fetch_each([task_id])
-            answer = fetched[0] if fetched else None
-            self._confirmed[task_id] = (started, answer)
-            return answer
+    async def pushes_applied(self) -> None:
+        """Wait until every push handed over so far is applied."""
+        await self._push_batches.drained()
+
+    async def _apply_push_batch(self, batch: Mapping[str, PendingPush]) -> set[str]:
+        """Every pending push at once: the final ones confirmed by one query, then one
+        transaction for the tasks followed here, as a tick. The ids of the tasks handled."""
+        wakes = [t for t, p in batch.items() if p.wake and (t in self._tracked or self._shared)]
+        confirmed = await self._confirm(wakes)
+        here: list[Task] = []
+        elsewhere: list[Task] = []
+        for task_id, pending in batch.items():
+            task = confirmed.get(task_id)
+            if pending.wake and task is None:
+                self._pushed.pop(task_id, None)  # the aggregator did not answer: polled next
+            task = task if task is not None else pending.progress
+            if task is None:
+                continue
+            if task_id in self._tracked:
+                here.append(task)
+            elif task_id in confirmed:
+                elsewhere.append(task)
+        async with self._applying:
+            await self._apply(here, {})
+        handled = {task.id for task in here}
+        return handled | (await self._apply_elsewhere(elsewhere) if elsewhere else set())
+
+    async def _apply_elsewhere(self, tasks: list[Task]) -> set[str]:
+        """Shared: confirmed final states of tasks another process follows, written here
+        (the final write is conditional: once, whoever is first; the follower then finds
+        the job finished and drops it). Progress is left to the follower's own polls."""
+        updates: list[tuple[Job, TaskUpdate]] = []
+        handled: set[str] = set()
+        for task in tasks:
+            job = await self._jobs.by_task_id(task.id)
+            if job is None or not job.status.is_tracked:
+                continue  # finished, waiting for input, or not submitted yet
+            handled.add(task.id)
+            update = task_update(task)
+            if not update.status.is_tracked and not moves_back(job, update):
+                updates.append((job, update))
+        if updates:
+            async with self._applying:
+                await self._lifecycle.apply_task_updates(updates)
+        return handled
+
+    async def _confirm(self, task_ids: list[str]) -> dict[str, Task]:
+        """The tasks as the aggregator answers now (authenticated), in one batched query
+        (a fetch each where it leaves one out); nothing while polling backs off."""
+        if not task_ids or self._backoff.waiting:
+            return {}
+        refused: list[MJError] = []
+        tasks, unasked = await self._query(task_ids, refused)
+        wanted = set(task_ids)
+        found = {task.id: task for task in tasks if task.id in wanted}
+        missing = [t for t in task_ids if t not in found and t not in unasked]
+        if missing:
+            found |= {task.id: task for task in await self._fetch_each(missing, refused)}
+        if refused:
+            self._backoff.note(refused)  # the aggregator asks us to wait: polls wait too
+        return found
 
     async def _query(
         self, task_ids: list[str], refused: list[MJError]

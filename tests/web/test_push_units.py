@@ -197,6 +197,7 @@ async def test_the_inbox_checks_secret_body_and_task_and_logs_each_refusal_once(
 
         assert await inbox.receive(job.id, first_secret, _body(task)) is PushOutcome.ACCEPTED
         assert await inbox.receive(job.id, first_secret, _body(task)) is PushOutcome.ACCEPTED
+        await core.tracker.pushes_applied()  # answered at once, applied with the batch
 
     moved = await any_storage.jobs.get(job.id)
     assert moved is not None and moved.status is JobStatus.IN_PROGRESS
@@ -252,7 +253,10 @@ async def test_refusals_are_logged_sparingly_and_summed_up_once_a_window(
 
 
 class _Nobody:
-    async def apply_pushed(self, task: Task) -> bool:
+    def follows(self, job_id: int, task_id: str) -> bool:
+        raise AssertionError("nothing authentic was pushed")
+
+    def push(self, task: Task) -> asyncio.Future[bool]:
         raise AssertionError("nothing authentic was pushed")
 
 
@@ -272,10 +276,10 @@ async def test_a_pushed_end_is_what_the_aggregator_says_not_what_was_pushed(
         {"status": TaskStatus.CANCEL},
         {"status": TaskStatus.MODAL},
     ]
-    fetches = sim.count("task/fetch")
+    asked = sim.count("task/list-by-condition")
     for end in ends:  # each only wakes the tracker, which asks the aggregator
         assert await core.tracker.apply_pushed(running.model_copy(update=end))
-    assert sim.count("task/fetch") == fetches + len(ends)
+    assert sim.count("task/list-by-condition") == asked + len(ends)
     stored = await storage.jobs.get(job.id)
     assert stored is not None and stored.status is JobStatus.IN_PROGRESS
     assert stored.image_url != evil and stored.fail_reason is None
@@ -295,7 +299,7 @@ async def test_a_pushed_end_is_what_the_aggregator_says_not_what_was_pushed(
     assert done.status is JobStatus.SUCCESS and done.image_url == real.image_url != evil
 
 
-async def test_a_burst_of_pushed_ends_asks_the_aggregator_once_or_twice(
+async def test_a_burst_of_pushed_ends_asks_the_aggregator_once(
     storage: SqlStorage, sim: Simulator, sim_clock: ManualClock, client: MJClient
 ) -> None:
     core = _core(client, storage, ManualClock(0.0))
@@ -304,10 +308,11 @@ async def test_a_burst_of_pushed_ends_asks_the_aggregator_once_or_twice(
     sim_clock.advance(3.0)
     running = await client.fetch(job.task_id)
     assert running is not None
-    fetches = sim.count("task/fetch")
+    asked, fetched = sim.count("task/list-by-condition"), sim.count("task/fetch")
     forged = running.model_copy(update={"status": TaskStatus.FAILURE})
     await asyncio.gather(*(core.tracker.apply_pushed(forged) for _ in range(50)))
-    assert sim.count("task/fetch") - fetches <= 2  # the first, and one for all that waited
+    assert sim.count("task/list-by-condition") - asked == 1  # one for all of them
+    assert sim.count("task/fetch") == fetched
     stored = await storage.jobs.get(job.id)
     assert stored is not None and stored.status is JobStatus.IN_PROGRESS
 
