@@ -320,6 +320,9 @@ class Publisher:
         """The state to show: the newest given, or the row where that may be stale (the
         first edit: the job given may predate a move of its message, say)."""
         known = slot.job
+        where = None if known is None else (known.message.message_id, known.message.channel_id)
+        if where == (None, None):
+            return known  # no message at all (nothing to edit): not worth a read
         shared = self._leases is not None and self._leases.shared
         first = slot.shown is None or slot.message is None
         if known is None or first or known.status.is_settled or slot.read_back or shared:

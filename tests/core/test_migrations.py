@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from bot.core.storage import (
     head_revision,
     open_storage,
 )
+from bot.core.storage.migrate import HEAD
 from bot.core.storage.schema import metadata
 
 SCHEMA_V1 = Path(__file__).parent / "data" / "schema_v1.sql"
@@ -198,3 +201,27 @@ async def test_the_migrated_postgresql_schema_has_every_column_the_code_uses(
     postgres_url: str,
 ) -> None:
     await every_column_is_there(await open_storage(url=postgres_url))
+
+
+def test_the_head_named_in_code_is_the_newest_script() -> None:
+    assert head_revision() == HEAD
+
+
+async def test_a_database_at_the_newest_revision_opens_without_alembic(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    await (await open_storage(path=path)).close()  # new: migrated by Alembic
+    opener = (
+        "import asyncio, sys\n"
+        "from bot.core.storage import open_storage\n"
+        "async def main():\n"
+        f"    storage = await open_storage(path={str(path)!r})\n"
+        "    await storage.close()\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", opener, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await asyncio.wait_for(child.communicate(), 120)
+    assert child.returncode == 0
+    assert out.decode().strip() == "[]"  # a restart: nothing to migrate, nothing loaded
