@@ -95,10 +95,11 @@ class LeaseKeeper:
         # lease run out (this one was too slow to renew it). Either way no longer ours.
         for job_id in before - held.keys():
             follower.untrack(job_id)
+        followed = follower.followed()  # once: it is a set of every followed job
         untracked = [
             job_id
             for job_id, status in held.items()
-            if status.is_tracked and job_id not in follower.followed()
+            if status.is_tracked and job_id not in followed
         ]
         for job_id in untracked:
             job = await self._jobs.get(job_id)
