@@ -301,8 +301,11 @@ class Publisher:
         finally:
             slot.first_sent.set()
             # Keep the slot (and its last edit time) while the job runs: that is the
-            # coalescing memory. Once its final state is shown it is no longer needed.
+            # coalescing memory. Once its final state is shown it is no longer needed,
+            # nor once a job with no message to show it on has settled.
             finished = slot.shown is not None and slot.shown.final
+            if slot.job is not None and _nowhere(slot.job):
+                finished = slot.job.status.is_settled
             if finished and not slot.dirty and self._slots.get(job_id) is slot:
                 del self._slots[job_id]
 
@@ -320,8 +323,7 @@ class Publisher:
         """The state to show: the newest given, or the row where that may be stale (the
         first edit: the job given may predate a move of its message, say)."""
         known = slot.job
-        where = None if known is None else (known.message.message_id, known.message.channel_id)
-        if where == (None, None):
+        if known is not None and _nowhere(known):
             return known  # no message at all (nothing to edit): not worth a read
         shared = self._leases is not None and self._leases.shared
         first = slot.shown is None or slot.message is None
@@ -341,7 +343,7 @@ class Publisher:
 
     async def _edit_locked(self, job_id: int, slot: _Slot) -> None:
         job = await self._current(job_id, slot)
-        if job is None or (job.message.message_id is None and job.message.channel_id is None):
+        if job is None or _nowhere(job):
             return
         payload = await self.payload_of(job)
         if payload == slot.shown:
@@ -455,3 +457,8 @@ async def _logged(work: Awaitable[None], name: str) -> None:
         await work
     except Exception:
         log.exception("%s failed", name)
+
+
+def _nowhere(job: Job) -> bool:
+    """The job has no message at all (nothing to edit)."""
+    return job.message.message_id is None and job.message.channel_id is None
