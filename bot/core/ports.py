@@ -100,6 +100,10 @@ class JobStore(Protocol):
 
     async def mark_shown(self, job_id: int, status: JobStatus) -> None: ...
 
+    async def mark_shown_many(self, marks: Mapping[int, JobStatus]) -> None:
+        """`mark_shown` for many jobs in one transaction."""
+        ...
+
     async def set_push_secret(self, job_id: int, secret_hash: str) -> None:
         """Store the SHA-256 of the job's current notifyHook secret (replacing any)."""
         ...

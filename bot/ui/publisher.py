@@ -2,13 +2,12 @@
 
 A change marks the job's message dirty and leaves the newest state given (by
 `updated_at`) in the message's slot; an edit shows the newest state known when it is
-sent, so it can never show an older state than the last one. Progress is rendered from
-that state without a database read: in one process every write of a job reaches the
-publisher as an event, and the message moves the delivery makes are kept in the slot.
-The first edit of a message and a final state are read from the database row (a final
-state's buttons are read anyway, and a restart or another path may have changed it),
-and so is every state when several processes write (`leases.shared`), since another
-one may have written the row.
+sent, so it can never show an older state than the last one. Progress and final states
+are rendered from that state without reading the job's row: in one process every write
+of a job reaches the publisher as an event, and the message moves the delivery makes are
+kept in the slot (a result's buttons are still read). The first edit of a message and a
+re-sent final state after a restart are read from the row, and so is every state when
+several processes write (`leases.shared`), since another one may have written the row.
 
 Pacing, per message, only when what the user sees changed:
 - a final state (result, failure, waiting for input) goes out at once, is retried, and
@@ -54,6 +53,7 @@ from bot.core.models import Job, JobStatus, MessageRef
 from bot.core.payload import MAX_CONTENT, MessagePayload, clip
 from bot.core.ports import ButtonStore, JobStore, LeaseStore
 from bot.core.render import render
+from bot.core.shown_marks import ShownMarks
 from bot.ui.delivery import DeliveryFailedError, MessageDelivery
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,7 @@ class Publisher:
         self._leases = leases
         self._delivery = delivery
         self._jobs = jobs
+        self._shown_marks = ShownMarks(jobs)  # final states shown, written together
         self._buttons = buttons
         self._download = download
         self._interval = interval
@@ -321,13 +322,14 @@ class Publisher:
 
     async def _current(self, job_id: int, slot: _Slot) -> Job | None:
         """The state to show: the newest given, or the row where that may be stale (the
-        first edit: the job given may predate a move of its message, say)."""
+        first edit: the job given may predate a move of its message, say). A final state
+        given is as new as the row: in one process its write was the job's last."""
         known = slot.job
         if known is not None and _nowhere(known):
             return known  # no message at all (nothing to edit): not worth a read
         shared = self._leases is not None and self._leases.shared
         first = slot.shown is None or slot.message is None
-        if known is None or first or known.status.is_settled or slot.read_back or shared:
+        if known is None or first or slot.read_back or shared:
             async with self._reads:
                 job = await self._jobs.get(job_id)
             if job is not None:
@@ -353,14 +355,14 @@ class Publisher:
             if await self._delivery.already_shows(job, payload):
                 log.info("job %d: its final state was shown before the restart", job.id)
                 slot.shown = payload
-                await self._jobs.mark_shown(job.id, job.status)
+                await self._shown_marks.mark(job.id, job.status)
                 return
         attempts = FINAL_ATTEMPTS if payload.final else 1
         if (delivered := await self._send(job, payload, attempts)) is not None:
             slot.message = delivered.message  # moved, perhaps: later edits go there
             slot.shown = payload
             if payload.final:
-                await self._jobs.mark_shown(job.id, job.status)
+                await self._shown_marks.mark(job.id, job.status)
             elif await self._settled_meanwhile(job):
                 slot.dirty = slot.urgent = True  # this edit may have overtaken the final one
         slot.last_sent = self._clock()

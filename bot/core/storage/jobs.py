@@ -303,6 +303,18 @@ class SqlJobStore:
     async def mark_shown(self, job_id: int, status: JobStatus) -> None:
         await self._update(job_id, {"shown_status": status.value})
 
+    async def mark_shown_many(self, marks: Mapping[int, JobStatus]) -> None:
+        if not marks:
+            return
+        statement = (
+            update(jobs)
+            .where(jobs.c.id == bindparam("b_id"))
+            .values(shown_status=bindparam("b_shown"))
+        )
+        rows = [{"b_id": job_id, "b_shown": status.value} for job_id, status in marks.items()]
+        async with self._scope.write() as conn:
+            await conn.execute(statement, rows)
+
     async def set_push_secret(self, job_id: int, secret_hash: str) -> None:
         await self._update(job_id, {"push_secret_hash": secret_hash})
 
