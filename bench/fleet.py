@@ -6,7 +6,7 @@ as `python -m bot` builds it: the tracker resumes the N jobs and polls them in i
 loop. Before each tick the child lets the publisher finish what the last tick gave it
 (not timed: edits are measured elsewhere) and moves the simulator one stage on, so every
 job changes in every tick (the costly case: one write per job); then it times the
-Tracker's `tick()`. Peak RSS (`ru_maxrss`) is the child's: the bot and the Discord
+Tracker's `tick()`. Peak RSS (VmHWM) is the child's: the bot and the Discord
 stand-in, without the simulator (its own process) or the seeding.
 
 The jobs have no Discord message (the publisher skips them): tick time and memory are
@@ -161,7 +161,7 @@ async def run_child(db: Path, api: str, count: int) -> Fleet:
             log.drains.append((time.perf_counter() - drain) * 1000)
     finally:
         await sim.close()
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    rss_mb = peak_rss_mb()
     return Fleet(
         jobs=count,
         tick_ms=statistics.median(log.ticks),
@@ -170,6 +170,17 @@ async def run_child(db: Path, api: str, count: int) -> Fleet:
         publisher_ms=statistics.median(log.drains),
         rss_mb=rss_mb,
     )
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set since its exec (VmHWM). Not `ru_maxrss`: Linux
+    carries that over from the parent at fork and across exec, so the child would report
+    the bench process's own size whenever that is larger."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: KiB
 
 
 def main() -> None:
