@@ -31,15 +31,28 @@ class ShownMarks:
         await asyncio.shield(written)  # one caller cancelled does not cancel the others'
 
     async def _write(self) -> None:
-        while self._pending:
-            marks, written = self._pending, self._written
-            self._pending, self._written = {}, None
-            try:
-                await self._jobs.mark_shown_many(marks)
-            except Exception as exc:  # each caller sees the failure of its own mark
+        written: asyncio.Future[None] | None = None
+        try:
+            while self._pending:
+                marks, written = self._pending, self._written
+                self._pending, self._written = {}, None
+                try:
+                    await self._jobs.mark_shown_many(marks)
+                except Exception as exc:  # each caller sees the failure of its own mark
+                    _fail(written, exc)
+                    continue
                 if written is not None and not written.done():
-                    written.set_exception(exc)
-                    written.exception()  # retrieved here too: no "never retrieved" noise
-                continue
-            if written is not None and not written.done():
-                written.set_result(None)
+                    written.set_result(None)
+        finally:  # cancelled (a stop): nobody waits for ever; a restart re-sends these
+            stopped = RuntimeError("stopped before the shown marks were written")
+            _fail(written, stopped)
+            if self._pending:
+                self._pending.clear()
+                _fail(self._written, stopped)
+                self._written = None
+
+
+def _fail(written: asyncio.Future[None] | None, exc: BaseException) -> None:
+    if written is not None and not written.done():
+        written.set_exception(exc)
+        written.exception()  # retrieved here too: no "never retrieved" noise

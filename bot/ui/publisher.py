@@ -22,8 +22,10 @@ Pacing, per message, only when what the user sees changed:
   arriving during the hold is judged again (a new preview ends it, a final state goes
   at once).
 Database reads are at most `READ_SLOTS` at a time, so that many messages drained at once
-after a big tick leave the pool to the tracker and the commands; the Discord requests
-themselves are not bounded, so a slow channel or upload never holds back another's.
+after a big tick leave the pool to the tracker and the commands; Discord edits and
+uploads at most `DELIVERY_SLOTS`, well below the bot's pool of Discord connections, so
+that the acknowledgements of new commands always find one. A slow channel or upload
+holds one of those slots, never another message's edit.
 
 With several processes (bot/core/storage/leases.py) a job's progress is edited only by the
 process following it (its tracker makes those changes), a final state by the process that
@@ -76,6 +78,9 @@ UNSHOWN_BATCH = 1000  # undelivered final states taken at once
 ORPHAN_LEASES = 5
 TEXT_ONLY_INTERVALS = 2  # a progress change without a new preview is held this many intervals
 READ_SLOTS = 8  # database reads at once (SQLAlchemy's pool: 5 + 10 overflow)
+# Edits and uploads at once: well below the bot's pool of Discord connections, so that
+# slow uploads can never take every connection from the acknowledgements of new commands.
+DELIVERY_SLOTS = 64
 Pause = Callable[[asyncio.Event, float], Awaitable[None]]
 
 
@@ -101,6 +106,13 @@ class _Slot:
     job: Job | None = None  # the newest state given to `publish`
     since: float | None = None  # when the first change not yet shown came
     message: MessageRef | None = None  # where the job's message is now, once it moved
+    stale: bool = False  # a final state older than one given before came: read the row
+
+    def nowhere(self) -> bool:
+        """The job has no message at all, as far as this slot knows."""
+        if self.message is not None:
+            return _no_message(self.message)
+        return self.job is not None and _no_message(self.job.message)
 
 
 class Publisher:
@@ -131,6 +143,7 @@ class Publisher:
         self._clock = clock
         self._pause = pause
         self._reads = asyncio.Semaphore(READ_SLOTS)
+        self._deliveries = asyncio.Semaphore(DELIVERY_SLOTS)
         self._now = now
         self._handover_every = handover_every
         self._on_edit = on_edit
@@ -253,8 +266,10 @@ class Publisher:
         slot = self._slots.setdefault(job.id, _Slot())
         known = slot.job
         # Events may come out of order (a submit's first show after the first progress);
-        # a final state is always kept, whatever its time: it is re-read before it is sent.
+        # a final state is always kept, whatever its time, but one older than what was
+        # given before is read from the row before it is sent.
         if known is None or job.updated_at >= known.updated_at or job.status.is_settled:
+            slot.stale = known is not None and job.updated_at < known.updated_at
             slot.job = job
         slot.dirty = True
         if slot.since is None:
@@ -305,7 +320,7 @@ class Publisher:
             # coalescing memory. Once its final state is shown it is no longer needed,
             # nor once a job with no message to show it on has settled.
             finished = slot.shown is not None and slot.shown.final
-            if slot.job is not None and _nowhere(slot.job):
+            if slot.job is not None and slot.nowhere():
                 finished = slot.job.status.is_settled
             if finished and not slot.dirty and self._slots.get(job_id) is slot:
                 del self._slots[job_id]
@@ -325,11 +340,12 @@ class Publisher:
         first edit: the job given may predate a move of its message, say). A final state
         given is as new as the row: in one process its write was the job's last."""
         known = slot.job
-        if known is not None and _nowhere(known):
+        if known is not None and slot.nowhere():
             return known  # no message at all (nothing to edit): not worth a read
         shared = self._leases is not None and self._leases.shared
         first = slot.shown is None or slot.message is None
-        if known is None or first or slot.read_back or shared:
+        if known is None or first or slot.read_back or slot.stale or shared:
+            slot.stale = False
             async with self._reads:
                 job = await self._jobs.get(job_id)
             if job is not None:
@@ -345,7 +361,7 @@ class Publisher:
 
     async def _edit_locked(self, job_id: int, slot: _Slot) -> None:
         job = await self._current(job_id, slot)
-        if job is None or _nowhere(job):
+        if job is None or _no_message(job.message):
             return
         payload = await self.payload_of(job)
         if payload == slot.shown:
@@ -380,8 +396,9 @@ class Publisher:
         image = await self.result_image(job, payload)
         for attempt in range(attempts):
             try:
-                started = time.perf_counter()
-                delivered = await self._delivery.deliver(job, payload, image)
+                async with self._deliveries:
+                    started = time.perf_counter()
+                    delivered = await self._delivery.deliver(job, payload, image)
                 self.edits += 1
                 if self._on_edit is not None:
                     self._on_edit(time.perf_counter() - started)
@@ -461,6 +478,6 @@ async def _logged(work: Awaitable[None], name: str) -> None:
         log.exception("%s failed", name)
 
 
-def _nowhere(job: Job) -> bool:
-    """The job has no message at all (nothing to edit)."""
-    return job.message.message_id is None and job.message.channel_id is None
+def _no_message(message: MessageRef) -> bool:
+    """No message at all (nothing to edit)."""
+    return message.message_id is None and message.channel_id is None

@@ -73,3 +73,18 @@ async def test_a_failed_write_is_told_to_its_callers_and_the_next_still_goes(
     await marks.mark(ids[1], JobStatus.SUCCESS)
     unshown = await storage.jobs.list_unshown_finals(since=0.0)
     assert [job.id for job in unshown] == [ids[0]]  # re-sent at the next start
+
+
+async def test_a_stop_during_a_write_leaves_no_caller_waiting(storage: SqlStorage) -> None:
+    ids = await finished_jobs(storage, 2)
+    jobs = CountingJobs(storage.jobs)  # type: ignore[arg-type]
+    marks = ShownMarks(jobs)  # type: ignore[arg-type]
+    jobs.gate.clear()  # the write never ends until the process stops
+    callers = [asyncio.create_task(marks.mark(i, JobStatus.SUCCESS)) for i in ids]
+    await asyncio.sleep(0.01)
+    writer = marks._writer
+    assert writer is not None
+    writer.cancel()
+    results = await asyncio.wait_for(asyncio.gather(*callers, return_exceptions=True), 5)
+    assert all(isinstance(r, RuntimeError) for r in results)  # told, not left hanging
+    assert len(await storage.jobs.list_unshown_finals(since=0.0)) == 2  # re-sent at start

@@ -9,6 +9,7 @@ import copy
 
 from bot.discord_bot import DISCORD_CONNECTIONS
 from bot.ui.ack_first import AckFirst
+from bot.ui.publisher import DELIVERY_SLOTS
 from tests.e2e.harness import Harness
 
 BURST = 60
@@ -39,6 +40,8 @@ async def test_a_burst_is_acknowledged_before_any_job_is_recorded(h: Harness) ->
 
 async def test_connections_to_discord_are_pooled(h: Harness) -> None:
     assert h.bot.http.connector.limit == DISCORD_CONNECTIONS  # not discord.py's unlimited
+    # Edits and uploads never take every connection from new commands' acknowledgements.
+    assert DELIVERY_SLOTS < DISCORD_CONNECTIONS
 
 
 async def test_work_after_an_acknowledgement_waits_for_the_others() -> None:

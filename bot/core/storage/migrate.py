@@ -7,7 +7,7 @@ machinery would stay in memory for the life of the process (about 11 MB) for not
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, func, inspect, select, text
 
 from bot.core.storage.engine import Scope
 
@@ -35,6 +35,10 @@ def head_revision() -> str:
 async def migrate(scope: Scope) -> str:
     """Bring the schema to the newest revision in one transaction; return it."""
     async with scope.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Wait for a process migrating now (a newer bot's revision is only seen
+            # once it commits, and must then be refused).
+            await conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
         if await conn.run_sync(stored_revisions) == [HEAD]:
             return HEAD
         from bot.core.storage.migrate_alembic import upgrade
