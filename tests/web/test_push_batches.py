@@ -7,7 +7,9 @@ the simulator over real HTTP (its own callbacks off: the test pushes)."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 
+from bot.app import Core
 from bot.core.events import JobEvent
 from bot.core.mj.client import MJClient
 from bot.core.mj.schemas import Task
@@ -31,14 +33,23 @@ async def _finished_tasks(client: MJClient, jobs: list[Job]) -> list[Task]:
     return [task for task in tasks if task is not None]
 
 
-async def test_twenty_results_pushed_together_take_one_query_one_batch_and_finish_once(
-    storage: SqlStorage, sim: Simulator, sim_clock: ManualClock, client: MJClient
-) -> None:
-    """One process (SQLite): the hook hashes are in memory. Shared (PostgreSQL), where
-    each push reads its job and hash as before, see the racing test below."""
-    sim.faults.drop_notify_hook = True
+@dataclass
+class Pushed:
+    """Jobs whose tasks have finished at the aggregator, their hooks' secrets and tasks,
+    an inbox to push them to, and the ids of the jobs finished so far (in order)."""
+
+    core: Core
+    jobs: list[Job]
+    secrets: list[str]
+    tasks: list[Task]
+    inbox: PushInbox
+    finished: list[int] = field(default_factory=list)
+
+
+async def _finished_jobs(
+    client: MJClient, storage: SqlStorage, sim: Simulator, sim_clock: ManualClock, count: int
+) -> Pushed:
     core = _core(client, storage, ManualClock(0.0))
-    assert core.push_secrets is not None
     finished: list[int] = []
 
     async def note(event: JobEvent) -> None:
@@ -46,11 +57,26 @@ async def test_twenty_results_pushed_together_take_one_query_one_batch_and_finis
             finished.append(event.job.id)
 
     core.lifecycle.subscribe(note)
-    jobs = [await core.jobs.imagine(ORIGIN, f"lantern {n}") for n in range(20)]
+    jobs = [await core.jobs.imagine(ORIGIN, f"lantern {n}") for n in range(count)]
     secrets = _secrets(sim)
     sim_clock.advance(60.0)
     tasks = await _finished_tasks(client, jobs)
     inbox = PushInbox(storage.jobs, core.tracker, secrets=core.push_secrets)
+    return Pushed(core, jobs, secrets, tasks, inbox, finished)
+
+
+async def test_twenty_results_pushed_together_take_one_query_one_batch_and_finish_once(
+    storage: SqlStorage, sim: Simulator, sim_clock: ManualClock, client: MJClient
+) -> None:
+    """One process (SQLite): the hook hashes are in memory. Shared (PostgreSQL), where
+    each push reads its job and hash as before, see the racing test below."""
+    sim.faults.drop_notify_hook = True
+    pushed = await _finished_jobs(client, storage, sim, sim_clock, 20)
+    core, jobs, secrets, tasks, inbox = (
+        pushed.core, pushed.jobs, pushed.secrets, pushed.tasks, pushed.inbox
+    )  # fmt: skip
+    finished = pushed.finished
+    assert core.push_secrets is not None
     queries, batches = sim.count("task/list-by-condition"), core.tracker.push_batches
 
     with counted_statements(storage) as statements:
@@ -164,25 +190,14 @@ async def test_results_pushed_while_a_poll_finds_them_finish_each_job_once(
     any_storage: SqlStorage, sim: Simulator, sim_clock: ManualClock, client: MJClient
 ) -> None:
     sim.faults.drop_notify_hook = True
-    core = _core(client, any_storage, ManualClock(0.0))
-    finished: list[int] = []
+    pushed = await _finished_jobs(client, any_storage, sim, sim_clock, 10)
+    core, jobs, finished = pushed.core, pushed.jobs, pushed.finished
 
-    async def note(event: JobEvent) -> None:
-        if event.finished:
-            finished.append(event.job.id)
-
-    core.lifecycle.subscribe(note)
-    jobs = [await core.jobs.imagine(ORIGIN, f"comet {n}") for n in range(10)]
-    secrets = _secrets(sim)
-    sim_clock.advance(60.0)
-    tasks = await _finished_tasks(client, jobs)
-    inbox = PushInbox(any_storage.jobs, core.tracker, secrets=core.push_secrets)
-
-    pushed = [
-        inbox.receive(job.id, secret, _body(task))
-        for job, secret, task in zip(jobs, secrets, tasks, strict=True)
+    receiving = [
+        pushed.inbox.receive(job.id, secret, _body(task))
+        for job, secret, task in zip(jobs, pushed.secrets, pushed.tasks, strict=True)
     ]
-    *outcomes, _ = await asyncio.gather(*pushed, core.tracker.tick())  # they race
+    *outcomes, _ = await asyncio.gather(*receiving, core.tracker.tick())  # they race
     assert outcomes == [PushOutcome.ACCEPTED] * 10
     await core.tracker.pushes_applied()
     stored = [await any_storage.jobs.get(job.id) for job in jobs]
